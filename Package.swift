@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// swift-transformer: the Transformer of "Attention Is All You Need" in Swift.
+// Layers (see ../shared/DESIGN.md), each depending only on those above it:
+//   CKernels (C SIMD micro-kernels) → TensorEngine → Autodiff → layers/models → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "swift-transformer",
+    products: [
+        .library(name: "TensorEngine", targets: ["TensorEngine"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .executable(name: "transformer", targets: ["TransformerCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // SIMD kernels with run-time dispatch (AVX-512 / AVX2+FMA / generic); no flags needed.
+        .target(name: "CKernels"),
+        .target(name: "TensorEngine", dependencies: ["CKernels"]),
+        .target(name: "Autodiff", dependencies: ["TensorEngine"]),
+        .target(name: "Tokenization"),
+        .executableTarget(
+            name: "TransformerCommand",
+            dependencies: [
+                "TensorEngine", "Autodiff", "Tokenization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,17 @@
+// The `transformer` command: a thin layer of subcommands over the library.
+import ArgumentParser
+
+@main
+struct TransformerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transformer",
+        abstract: "Build, train, decode with and measure Transformers (\"Attention Is All You Need\").",
+        subcommands: [BenchCommand.self, TokenizerCommand.self])
+}
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: each prints one JSON line per measured case.",
+        subcommands: [BenchGemm.self])
+}

@@ -1,0 +1,3 @@
+import XCTest
+import Autodiff
+final class SmokeAutodiffTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+import TensorEngine
+final class SmokeTensorEngineTests: XCTestCase { func testBuilds() {} }

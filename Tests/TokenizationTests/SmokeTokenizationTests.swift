@@ -1,0 +1,3 @@
+import XCTest
+import Tokenization
+final class SmokeTokenizationTests: XCTestCase { func testBuilds() {} }
