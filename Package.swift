@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
     ],
     dependencies: [
@@ -21,15 +23,19 @@ let package = Package(
         .target(name: "TensorEngine", dependencies: ["CKernels"]),
         .target(name: "Autodiff", dependencies: ["TensorEngine"]),
         .target(name: "Tokenization"),
+        .target(name: "Checkpoints", dependencies: ["TensorEngine"]),
+        .target(name: "Evaluation"),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
-                "TensorEngine", "Autodiff", "Tokenization",
+                "TensorEngine", "Autodiff", "Tokenization", "Checkpoints", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],
     swiftLanguageModes: [.v5]
 )

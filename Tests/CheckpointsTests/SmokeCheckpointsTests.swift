@@ -1,0 +1,3 @@
+import XCTest
+import Checkpoints
+final class SmokeCheckpointsTests: XCTestCase { func testBuilds() {} }

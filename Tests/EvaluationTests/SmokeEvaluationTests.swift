@@ -1,0 +1,3 @@
+import XCTest
+import Evaluation
+final class SmokeEvaluationTests: XCTestCase { func testBuilds() {} }
