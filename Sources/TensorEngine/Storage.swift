@@ -1,0 +1,76 @@
+// Tensor storage: 64-byte-aligned buffers from a size-class pool.
+// glibc returns large blocks to the OS on free, so a buffer allocated anew every training
+// step is page-faulted and zeroed every step; the pool keeps them for reuse instead.
+import Foundation
+
+/// A reference-counted, 64-byte-aligned block of memory that tensors view.
+public final class Storage: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let byteCount: Int
+    private let capacity: Int
+
+    public init(byteCount: Int) {
+        self.byteCount = byteCount
+        (pointer, capacity) = BufferPool.shared.allocate(byteCount)
+    }
+
+    deinit { BufferPool.shared.release(pointer, capacity: capacity) }
+}
+
+/// Caches freed large buffers by size class (four classes per power of two).
+public final class BufferPool: @unchecked Sendable {
+    public static let shared = BufferPool()
+
+    /// Buffers below this size go straight to malloc, which handles them well.
+    static let poolThreshold = 64 << 10
+    /// Upper bound on memory kept idle in the pool.
+    public var maxCachedBytes = 4 << 30
+
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var cachedBytes = 0
+
+    static func sizeClass(_ bytes: Int) -> Int {
+        let b = max(bytes, 64)
+        if b < poolThreshold { return (b + 63) & ~63 }
+        let top = Int.bitWidth - 1 - b.leadingZeroBitCount
+        let step = 1 << (top - 2)
+        return (b + step - 1) / step * step
+    }
+
+    func allocate(_ bytes: Int) -> (UnsafeMutableRawPointer, Int) {
+        let cap = BufferPool.sizeClass(bytes)
+        if cap >= BufferPool.poolThreshold {
+            lock.lock()
+            if let p = free[cap]?.popLast() {
+                cachedBytes -= cap
+                lock.unlock()
+                return (p, cap)
+            }
+            lock.unlock()
+        }
+        return (UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 64), cap)
+    }
+
+    func release(_ p: UnsafeMutableRawPointer, capacity cap: Int) {
+        if cap >= BufferPool.poolThreshold {
+            lock.lock()
+            if cachedBytes + cap <= maxCachedBytes {
+                free[cap, default: []].append(p)
+                cachedBytes += cap
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        p.deallocate()
+    }
+
+    /// Returns every cached buffer to the system.
+    public func trim() {
+        lock.lock(); defer { lock.unlock() }
+        for (_, list) in free { for p in list { p.deallocate() } }
+        free = [:]
+        cachedBytes = 0
+    }
+}

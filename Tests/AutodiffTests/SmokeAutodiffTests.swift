@@ -1,3 +1,0 @@
-import XCTest
-import Autodiff
-final class SmokeAutodiffTests: XCTestCase { func testBuilds() {} }
