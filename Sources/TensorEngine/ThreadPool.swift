@@ -40,6 +40,8 @@ public final class ThreadPool: @unchecked Sendable {
     private var job: Job?
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
+    /// Workers currently holding a reference to `job`.
+    private let holders = Atomic<Int>(0)
     private static let spinIterations = 200_000
     private static let workerKey = "swift-transformer.worker"
 
@@ -79,9 +81,19 @@ public final class ThreadPool: @unchecked Sendable {
             while generation.load(ordering: .acquiring) == seen { mutex.wait() }
             seen = generation.load(ordering: .acquiring)
             let current = job
+            if current != nil { holders.wrappingAdd(1, ordering: .relaxed) }
             mutex.unlock()
-            if let current, index + 1 < current.participants { current.run() }
+            if let current { runJob(current, worker: index) }
         }
+    }
+
+    /// Runs a job's share and drops the reference before the holder count goes down: the
+    /// caller waits for that, since the job's closure must not outlive `parallelFor`.
+    @inline(never)
+    private func runJob(_ current: consuming Job, worker index: Int) {
+        if index + 1 < current.participants { current.run() }
+        _ = consume current
+        holders.wrappingSubtract(1, ordering: .releasing)
     }
 
     private static var isWorkerThread: Bool {
@@ -107,6 +119,7 @@ public final class ThreadPool: @unchecked Sendable {
             j.run()
             while j.done.load(ordering: .acquiring) < count {}
             mutex.lock(); job = nil; mutex.unlock()
+            while holders.load(ordering: .acquiring) > 0 {}
         }
         busy.store(false, ordering: .releasing)
     }

@@ -1,3 +1,0 @@
-import XCTest
-import TensorEngine
-final class SmokeTensorEngineTests: XCTestCase { func testBuilds() {} }
