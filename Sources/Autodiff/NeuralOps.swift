@@ -88,3 +88,12 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Rotary position embedding of [..., T, D] at positions offset..<offset+T.
+    public func rotaryEmbedding(offset: Int, base: Float) -> Tensor {
+        Kernels.rotary(self, offset: offset, base: base).recorded("rotary", [self]) { dy in
+            [Kernels.rotary(dy, offset: offset, base: base, inverse: true)]
+        }
+    }
+}

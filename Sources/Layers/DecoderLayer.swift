@@ -1,0 +1,62 @@
+// Decoder layer (the paper, §3.1): masked self-attention (position i sees only positions
+// ≤ i), then cross-attention whose queries come from the decoder and whose keys and values
+// come from the encoder output, then the feed-forward network; each inside Add & Norm.
+// Without cross-attention it is the block of a decoder-only (GPT-style) model.
+
+/// Self-attention of a decoder layer: standard multi-head (MHA/GQA/MQA) or latent (MLA).
+public enum SelfAttention {
+    case multiHead(MultiHeadAttention)
+    case latent(MultiHeadLatentAttention)
+
+    public var module: Module {
+        switch self {
+        case .multiHead(let m): return m
+        case .latent(let m): return m
+        }
+    }
+
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask) -> Tensor {
+        switch self {
+        case .multiHead(let m): return m(x, mask: mask)
+        case .latent(let m): return m(x, mask: mask)
+        }
+    }
+
+    public var cachedFloatsPerToken: Int {
+        switch self {
+        case .multiHead(let m): return m.cachedFloatsPerToken
+        case .latent(let m): return m.cachedFloatsPerToken
+        }
+    }
+}
+
+public final class DecoderLayer: Module {
+    public let selfAttention: Module
+    public let selfAttentionAddNorm: AddAndNorm
+    public let crossAttention: MultiHeadAttention?
+    public let crossAttentionAddNorm: AddAndNorm?
+    public let feedForward: PositionwiseFeedForward
+    public let feedForwardAddNorm: AddAndNorm
+    public let attentionKind: SelfAttention
+
+    public init(selfAttention: SelfAttention, crossAttention: MultiHeadAttention?, feedForward: PositionwiseFeedForward,
+                makeAddNorm: () -> AddAndNorm) {
+        attentionKind = selfAttention
+        self.selfAttention = selfAttention.module
+        selfAttentionAddNorm = makeAddNorm()
+        self.crossAttention = crossAttention
+        crossAttentionAddNorm = crossAttention == nil ? nil : makeAddNorm()
+        self.feedForward = feedForward
+        feedForwardAddNorm = makeAddNorm()
+        super.init()
+    }
+
+    /// x: [B, T, d]; memory: encoder output [B, S, d] (nil for decoder-only).
+    public func callAsFunction(_ x: Tensor, selfMask: AttentionMask, memory: Tensor? = nil, memoryMask: AttentionMask = .none) -> Tensor {
+        var h = selfAttentionAddNorm(x) { attentionKind($0, mask: selfMask) }
+        if let crossAttention, let crossAttentionAddNorm, let memory {
+            h = crossAttentionAddNorm(h) { crossAttention($0, context: memory, mask: memoryMask) }
+        }
+        return feedForwardAddNorm(h) { feedForward($0) }
+    }
+}

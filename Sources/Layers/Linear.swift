@@ -1,0 +1,19 @@
+// Linear: y = x·Wᵀ + b with W of shape [out, in] (PyTorch's layout), Xavier-uniform init
+// as in the Annotated Transformer.
+
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
+        let limit = (6 / Float(inFeatures + outFeatures)).squareRoot()
+        weight = parameter(Tensor.uniform([outFeatures, inFeatures], low: -limit, high: limit, generator: &generator))
+        self.bias = bias ? parameter(Tensor.zeros([outFeatures])) : nil
+        super.init()
+    }
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight: weight, bias: bias) }
+}

@@ -1,0 +1,89 @@
+// Module: a layer is a class whose parameters are its `Tensor` properties and whose
+// sublayers are its `Module` properties (also in arrays and optionals), as in MLX's MLXNN.
+// Parameter names are property paths, e.g. `encoder.layers.0.selfAttention.query.weight`;
+// they are the checkpoint keys.
+@_exported import Autodiff
+
+open class Module {
+    /// Training mode turns dropout on; inference (`train(false)`) turns it off.
+    public private(set) var training = true
+
+    public init() {}
+
+    /// Direct children by property name: parameters and submodules.
+    private func children() -> [(String, Any)] {
+        var out: [(String, Any)] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let m = mirror {
+            for child in m.children { if let label = child.label { out.append((label, child.value)) } }
+            mirror = m.superclassMirror
+        }
+        return out
+    }
+
+    private static func unwrap(_ value: Any) -> Any? {
+        let m = Mirror(reflecting: value)
+        if m.displayStyle == .optional { return m.children.first.map { unwrap($0.value) } ?? nil }
+        return value
+    }
+
+    /// Every parameter under this module, with its dotted path name, in declaration order.
+    /// A tensor shared by two modules (tied embeddings) is listed once, under its first name.
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        var out: [(String, Tensor)] = []
+        var seen = Set<ObjectIdentifier>()
+        visit(prefix: "") { name, value in
+            if let t = value as? Tensor, seen.insert(ObjectIdentifier(t)).inserted { out.append((name, t)) }
+        }
+        return out
+    }
+
+    public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
+
+    /// Every module under this one (itself included).
+    public func modules() -> [Module] {
+        var out: [Module] = [self]
+        visit(prefix: "") { _, value in if let m = value as? Module { out.append(m) } }
+        return out
+    }
+
+    private func visit(prefix: String, _ body: (String, Any) -> Void) {
+        for (label, raw) in children() {
+            guard let value = Module.unwrap(raw) else { continue }
+            let name = prefix + label
+            if let t = value as? Tensor {
+                body(name, t)
+            } else if let m = value as? Module {
+                body(name, m)
+                m.visit(prefix: name + ".", body)
+            } else if let list = value as? [Module] {
+                for (i, m) in list.enumerated() {
+                    body("\(name).\(i)", m)
+                    m.visit(prefix: "\(name).\(i).", body)
+                }
+            }
+        }
+    }
+
+    /// Sets training mode on this module and every submodule.
+    public func train(_ on: Bool = true) { for m in modules() { m.training = on } }
+
+    /// Clears accumulated gradients.
+    public func zeroGrad() { for p in parameters() { p.grad = nil } }
+
+    /// Number of scalar parameters.
+    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+}
+
+/// A random stream shared by the dropout layers of one model, so one seed fixes every mask
+/// and its state can be saved with a checkpoint.
+public final class RandomSource {
+    public var generator: RandomGenerator
+    public init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
+}
+
+/// Creates a trainable parameter tensor.
+public func parameter(_ t: Tensor) -> Tensor {
+    t.requiresGrad = true
+    return t
+}

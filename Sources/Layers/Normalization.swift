@@ -1,0 +1,44 @@
+// The "Norm" of Add & Norm: LayerNorm (the paper), y = (x − μ)/√(σ² + ε)·γ + β, or
+// RMSNorm, y = x/√(mean(x²) + ε)·γ, over the model dimension.
+
+public enum NormKind: String, Codable, Sendable { case layerNorm = "layer_norm", rmsNorm = "rms_norm" }
+
+public final class LayerNorm: Module {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let eps: Float
+
+    public init(_ dimension: Int, eps: Float = 1e-5) {
+        weight = parameter(Tensor.ones([dimension]))
+        bias = parameter(Tensor.zeros([dimension]))
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
+}
+
+public final class RMSNorm: Module {
+    public let weight: Tensor
+    public let eps: Float
+
+    public init(_ dimension: Int, eps: Float = 1e-6) {
+        weight = parameter(Tensor.ones([dimension]))
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.rmsNorm(weight: weight, eps: eps) }
+}
+
+/// Builds the configured norm as a callable module.
+public func makeNorm(_ kind: NormKind, _ dimension: Int, eps: Float) -> Module & Normalizing {
+    switch kind {
+    case .layerNorm: return LayerNorm(dimension, eps: eps)
+    case .rmsNorm: return RMSNorm(dimension, eps: eps)
+    }
+}
+
+public protocol Normalizing: AnyObject { func callAsFunction(_ x: Tensor) -> Tensor }
+extension LayerNorm: Normalizing {}
+extension RMSNorm: Normalizing {}

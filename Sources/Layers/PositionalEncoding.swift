@@ -1,0 +1,66 @@
+// Positional encodings (the paper, §3.5), and the choice among them. The absolute ones are
+// added to the embeddings; RoPE rotates queries and keys; ALiBi biases attention scores.
+import Foundation
+
+public enum PositionalEncodingKind: String, Codable, Sendable, CaseIterable {
+    case sinusoidal, learned, rope, alibi
+}
+
+/// Sinusoidal encoding: PE(pos, 2i) = sin(pos/10000^(2i/d)), PE(pos, 2i+1) = cos(pos/10000^(2i/d)).
+/// Computed for any position, so it works for lengths longer than any seen in training.
+public final class SinusoidalPositionalEncoding: Module {
+    public let dimension: Int
+    private var table: Tensor
+
+    public init(dimension: Int, initialLength: Int = 512) {
+        self.dimension = dimension
+        table = SinusoidalPositionalEncoding.makeTable(length: initialLength, dimension: dimension)
+        super.init()
+    }
+
+    static func makeTable(length: Int, dimension d: Int) -> Tensor {
+        let t = Tensor(uninitializedShape: [length, d])
+        for pos in 0..<length {
+            for i in stride(from: 0, to: d, by: 2) {
+                // Double precision, as PyTorch reference code computes the table in float32
+                // from exp(-log(10000)·2i/d); the difference is below float rounding.
+                let angle = Double(pos) / pow(10000, Double(i) / Double(d))
+                t.data[pos * d + i] = Float(sin(angle))
+                if i + 1 < d { t.data[pos * d + i + 1] = Float(cos(angle)) }
+            }
+        }
+        return t
+    }
+
+    /// Encodings of positions offset..<offset+length: [length, d].
+    public func encodings(offset: Int = 0, length: Int) -> Tensor {
+        if offset + length > table.shape[0] {
+            table = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.shape[0]), dimension: dimension)
+        }
+        return Kernels.slice(table, axis: 0, range: offset..<(offset + length))
+    }
+
+    /// x: [B, T, d] plus the encodings of positions offset..<offset+T.
+    public func callAsFunction(_ x: Tensor, offset: Int = 0) -> Tensor {
+        x + encodings(offset: offset, length: x.shape[1])
+    }
+}
+
+/// Learned absolute position embeddings: a trainable [maxLength, d] table.
+public final class LearnedPositionalEmbedding: Module {
+    public let weight: Tensor
+
+    public init(maxLength: Int, dimension: Int, generator: inout RandomGenerator) {
+        weight = parameter(Tensor.randn([maxLength, dimension], std: 0.02, generator: &generator))
+        super.init()
+    }
+
+    public var maxLength: Int { weight.shape[0] }
+
+    public func callAsFunction(_ x: Tensor, offset: Int = 0) -> Tensor {
+        let t = x.shape[1]
+        precondition(offset + t <= maxLength,
+                     "LearnedPositionalEmbedding: position \(offset + t - 1) beyond the learned maximum \(maxLength - 1)")
+        return x + weight.slice(axis: 0, offset..<(offset + t))
+    }
+}

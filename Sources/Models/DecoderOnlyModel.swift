@@ -1,0 +1,36 @@
+// A decoder-only (GPT-style) language model from the same parts: the decoder stack without
+// cross-attention, each position predicting the next token under the causal mask.
+import Layers
+
+public final class DecoderOnlyModel: Module {
+    public let config: TransformerConfig
+    public let embedding: InputEmbedding
+    public let decoder: Decoder
+    public let generator: Linear?
+    public let randomSource: RandomSource
+
+    public init(config: TransformerConfig, seed: UInt64 = 0) throws {
+        try config.validate()
+        guard config.family == .decoderOnly else { throw ConfigError("config family is \(config.family.rawValue), not decoder-only") }
+        self.config = config
+        var g = RandomGenerator(seed: seed)
+        randomSource = RandomSource(seed: seed &+ 1)
+        let parts = ModelParts(config: config, source: randomSource)
+        embedding = InputEmbedding(tokens: TokenEmbedding(vocabularySize: config.tgtVocab, dimension: config.dModel, generator: &g),
+                                   config: config, source: randomSource, generator: &g)
+        decoder = parts.decoder(crossAttention: false, generator: &g)
+        generator = config.tieOutput ? nil : Linear(config.dModel, config.tgtVocab, bias: config.bias, generator: &g)
+        super.init()
+    }
+
+    /// ids: int32 [B, T] → logits [B, T, V] for the next token at every position.
+    public func callAsFunction(_ ids: Tensor) -> Tensor {
+        let mask = AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId)), causal: true)
+        let h = decoder(embedding(ids), selfMask: mask)
+        return generator.map { $0(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)
+    }
+
+    public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {
+        languageModelLoss(logits: logits, targets: targets, padId: config.padId, labelSmoothing: labelSmoothing ?? config.labelSmoothing)
+    }
+}

@@ -1,0 +1,110 @@
+// Configs (JSON, presets, validation) and the three model families end to end.
+import Foundation
+import XCTest
+import Models
+
+final class ModelTests: XCTestCase {
+    func tinyConfig(_ family: ModelFamily) -> TransformerConfig {
+        var c = try! TransformerConfig.preset("tiny")
+        c.family = family
+        c.dModel = 16; c.heads = 2; c.ff = 24; c.encoderLayers = 1; c.decoderLayers = 1
+        c.srcVocab = 20; c.tgtVocab = 20; c.maxLen = 32
+        return c
+    }
+
+    func testPresets() throws {
+        let base = try TransformerConfig.preset("paper-base")
+        XCTAssertEqual([base.dModel, base.heads, base.encoderLayers, base.ff], [512, 8, 6, 2048])
+        XCTAssertFalse(base.normFirst)
+        XCTAssertEqual(base.dropout, 0.1)
+        let big = try TransformerConfig.preset("paper-big")
+        XCTAssertEqual([big.dModel, big.heads, big.ff], [1024, 16, 4096])
+        XCTAssertEqual(big.dropout, 0.3)
+        XCTAssertEqual(try TransformerConfig.preset("small").dModel, 256)
+        XCTAssertEqual(try TransformerConfig.preset("tiny").encoderLayers, 2)
+        XCTAssertThrowsError(try TransformerConfig.preset("huge")) { XCTAssertTrue("\($0)".contains("unknown preset 'huge'")) }
+    }
+
+    func testReferenceLayoutConfigDecodesAndRoundTrips() throws {
+        let json = """
+        {"d_model": 24, "heads": 4, "encoder_layers": 2, "decoder_layers": 1, "ff": 40, "src_vocab": 29,
+         "tgt_vocab": 31, "activation": "gelu", "layer_norm_eps": 1e-6, "norm_first": true, "max_len": 64,
+         "pad_id": 0, "bos_id": 1, "eos_id": 2, "label_smoothing": 0.1, "something_else": [1, 2]}
+        """
+        let c = try JSONDecoder().decode(TransformerConfig.self, from: Data(json.utf8))
+        XCTAssertEqual(c.dModel, 24)
+        XCTAssertEqual(c.activation, .gelu)
+        XCTAssertTrue(c.normFirst)
+        XCTAssertEqual(c.layerNormEps, 1e-6)
+        XCTAssertNoThrow(try c.validate())
+        let again = try JSONDecoder().decode(TransformerConfig.self, from: try c.jsonData())
+        XCTAssertEqual(again, c)
+    }
+
+    func testValidationNamesTheKey() throws {
+        var c = tinyConfig(.encoderDecoder)
+        c.heads = 3
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("heads (3)"), "\($0)") }
+        c = tinyConfig(.encoderDecoder); c.dropout = 1.5
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("dropout"), "\($0)") }
+        c = tinyConfig(.encoderDecoder); c.eosId = 99
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("eos_id (99)"), "\($0)") }
+        let bad = Data(#"{"d_model": "wide"}"#.utf8)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-config-\(getpid()).json")
+        try bad.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try TransformerConfig.load(from: url)) {
+            XCTAssertTrue("\($0)".contains(url.path) && "\($0)".contains("d_model"), "\($0)")
+        }
+    }
+
+    func testSharedAndTiedEmbeddings() throws {
+        var c = tinyConfig(.encoderDecoder)
+        c.shareEmbeddings = true; c.tieOutput = true
+        let m = try EncoderDecoderModel(config: c)
+        XCTAssertTrue(m.sourceEmbedding.tokens.weight === m.targetEmbedding.tokens.weight)
+        XCTAssertNil(m.generator)
+        let names = m.namedParameters().map(\.name)
+        XCTAssertEqual(names.filter { $0.hasSuffix("tokens.weight") }.count, 1, "a shared tensor is listed once")
+    }
+
+    func testEveryFamilyTrainsOnAToyBatch() throws {
+        // A few Adam-free SGD steps on a fixed batch must lower the loss for every family and variant.
+        var variants: [(String, TransformerConfig)] = []
+        for family in ModelFamily.allCases { variants.append((family.rawValue, tinyConfig(family))) }
+        var v = tinyConfig(.decoderOnly); v.attention = .mla; v.mlaLatent = 8; v.mlaRopeDim = 4; v.positional = .rope
+        variants.append(("mla+rope", v))
+        v = tinyConfig(.encoderDecoder); v.attention = .gqa; v.heads = 4; v.kvHeads = 2; v.positional = .alibi; v.normFirst = true; v.norm = .rmsNorm
+        variants.append(("gqa+alibi+preln+rms", v))
+        v = tinyConfig(.decoderOnly); v.attention = .mqa; v.activation = .swiglu; v.positional = .learned; v.tieOutput = true
+        variants.append(("mqa+swiglu+learned+tied", v))
+        let ids = Tensor(ints: [1, 5, 6, 7, 8, 2, 1, 9, 10, 2, 0, 0], shape: [2, 6])
+        let targets = Tensor(ints: [5, 6, 7, 8, 2, 0, 9, 10, 2, 0, 0, 0], shape: [2, 6])
+        for (name, c) in variants {
+            var c = c
+            c.dropout = 0
+            let model: Module, step: () -> Tensor
+            switch c.family {
+            case .encoderDecoder:
+                let m = try EncoderDecoderModel(config: c, seed: 3)
+                model = m; step = { m.loss(logits: m(source: ids, targetIn: ids), targets: targets) }
+            case .decoderOnly:
+                let m = try DecoderOnlyModel(config: c, seed: 3)
+                model = m; step = { m.loss(logits: m(ids), targets: targets) }
+            case .encoderOnly:
+                let m = try EncoderOnlyModel(config: c, seed: 3)
+                model = m; step = { m.loss(logits: m(ids), targets: targets) }
+            }
+            var losses: [Float] = []
+            for _ in 0..<8 {
+                model.zeroGrad()
+                let loss = step()
+                losses.append(loss.item())
+                loss.backward()
+                for p in model.parameters() { if let g = p.grad { Kernels.addInPlace(p, Kernels.affine(g, scale: -0.05, shift: 0)) } }
+            }
+            XCTAssertTrue(losses.allSatisfy(\.isFinite), "\(name): \(losses)")
+            XCTAssertLessThan(losses.last!, losses.first! - 0.1, "\(name): \(losses)")
+        }
+    }
+}
