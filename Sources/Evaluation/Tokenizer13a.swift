@@ -9,7 +9,7 @@
 // Works on Unicode scalars, as Python does on code points.
 
 public enum Tokenizer13a {
-    public typealias Token = [Unicode.Scalar]
+    typealias Token = [Unicode.Scalar]
 
     /// The tokenized line, tokens joined by single spaces (sacreBLEU's `Tokenizer13a()(line)`).
     public static func tokenize(_ line: String) -> String {
