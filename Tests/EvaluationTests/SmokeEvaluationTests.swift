@@ -1,3 +1,0 @@
-import XCTest
-import Evaluation
-final class SmokeEvaluationTests: XCTestCase { func testBuilds() {} }
