@@ -87,3 +87,10 @@ public func parameter(_ t: Tensor) -> Tensor {
     t.requiresGrad = true
     return t
 }
+
+/// A tensor a module keeps that is not a parameter (a precomputed table): it is neither
+/// trained nor saved, because `namedParameters()` only collects `Tensor` properties.
+public struct Buffer {
+    public var tensor: Tensor
+    public init(_ tensor: Tensor) { self.tensor = tensor }
+}

@@ -10,11 +10,11 @@ public enum PositionalEncodingKind: String, Codable, Sendable, CaseIterable {
 /// Computed for any position, so it works for lengths longer than any seen in training.
 public final class SinusoidalPositionalEncoding: Module {
     public let dimension: Int
-    private var table: Tensor
+    private var table: Buffer
 
     public init(dimension: Int, initialLength: Int = 512) {
         self.dimension = dimension
-        table = SinusoidalPositionalEncoding.makeTable(length: initialLength, dimension: dimension)
+        table = Buffer(SinusoidalPositionalEncoding.makeTable(length: initialLength, dimension: dimension))
         super.init()
     }
 
@@ -34,10 +34,10 @@ public final class SinusoidalPositionalEncoding: Module {
 
     /// Encodings of positions offset..<offset+length: [length, d].
     public func encodings(offset: Int = 0, length: Int) -> Tensor {
-        if offset + length > table.shape[0] {
-            table = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.shape[0]), dimension: dimension)
+        if offset + length > table.tensor.shape[0] {
+            table.tensor = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.tensor.shape[0]), dimension: dimension)
         }
-        return Kernels.slice(table, axis: 0, range: offset..<(offset + length))
+        return Kernels.slice(table.tensor, axis: 0, range: offset..<(offset + length))
     }
 
     /// x: [B, T, d] plus the encodings of positions offset..<offset+T.

@@ -82,3 +82,10 @@ final class LayerTests: XCTestCase {
         }
     }
 }
+
+final class BufferTests: XCTestCase {
+    func testPrecomputedTablesAreNotParameters() {
+        XCTAssertEqual(SinusoidalPositionalEncoding(dimension: 8).parameterCount, 0)
+        XCTAssertEqual(RotaryPositionalEncoding().parameterCount, 0)
+    }
+}
