@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Models", dependencies: ["Layers"]),
         .target(name: "Tokenization"),
-        .target(name: "Checkpoints", dependencies: ["TensorEngine"]),
+        .target(name: "Checkpoints", dependencies: ["Models"]),
         .target(name: "Evaluation"),
         .executableTarget(
             name: "TransformerCommand",
@@ -41,7 +41,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,7 +6,7 @@ struct TransformerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transformer",
         abstract: "Build, train, decode with and measure Transformers (\"Attention Is All You Need\").",
-        subcommands: [InspectCommand.self, BenchCommand.self, TokenizerCommand.self, ScoreCommand.self])
+        subcommands: [InspectCommand.self, ForwardCommand.self, BenchCommand.self, TokenizerCommand.self, ScoreCommand.self])
 }
 
 struct BenchCommand: ParsableCommand {

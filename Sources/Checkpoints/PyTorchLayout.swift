@@ -1,0 +1,67 @@
+// The PyTorch reference layout of an encoder-decoder: `src_embed`, `tgt_embed` (nn.Embedding),
+// `transformer` = torch.nn.Transformer(batch_first=True) and `generator` = nn.Linear. Maps each
+// of its state_dict tensors onto our parameters; nn.MultiheadAttention packs W_Q, W_K, W_V
+// into one `in_proj_weight` [3d, d], which maps onto three of ours by rows.
+import Models
+
+public struct PyTorchTensorMapping {
+    /// The PyTorch state_dict name.
+    public let name: String
+    /// Our parameter names, stacked along the first axis in this order.
+    public let parts: [String]
+}
+
+public enum PyTorchLayout {
+    /// The tensor that marks a file as written in this layout.
+    public static let marker = "transformer.encoder.layers.0.self_attn.in_proj_weight"
+
+    /// Checks that `config` describes a model this layout can hold.
+    public static func check(_ config: TransformerConfig) throws {
+        let ok = config.family == .encoderDecoder && config.attention == .mha && config.keyValueHeads == config.heads
+            && config.norm == .layerNorm && config.finalNorm && config.bias && config.positional == .sinusoidal
+            && !config.shareEmbeddings && !config.tieOutput && config.activation != .swiglu
+        if !ok {
+            throw ConfigError("the PyTorch reference layout needs an encoder-decoder with multi-head attention, LayerNorm, biases, "
+                              + "final norms, sinusoidal positions, separate embeddings, an untied generator and relu or gelu")
+        }
+    }
+
+    public static func mappings(for config: TransformerConfig) -> [PyTorchTensorMapping] {
+        var out: [PyTorchTensorMapping] = []
+        func map(_ torch: String, _ ours: String...) { out.append(PyTorchTensorMapping(name: torch, parts: ours)) }
+        func attention(_ torch: String, _ ours: String) {
+            for kind in ["weight", "bias"] {
+                map("\(torch).in_proj_\(kind)", "\(ours).query.\(kind)", "\(ours).key.\(kind)", "\(ours).value.\(kind)")
+                map("\(torch).out_proj.\(kind)", "\(ours).output.\(kind)")
+            }
+        }
+        func linearOrNorm(_ torch: String, _ ours: String) {
+            map("\(torch).weight", "\(ours).weight")
+            map("\(torch).bias", "\(ours).bias")
+        }
+        map("src_embed.weight", "sourceEmbedding.tokens.weight")
+        map("tgt_embed.weight", "targetEmbedding.tokens.weight")
+        for i in 0..<config.encoderLayers {
+            let t = "transformer.encoder.layers.\(i)", o = "encoder.layers.\(i)"
+            attention("\(t).self_attn", "\(o).selfAttention")
+            linearOrNorm("\(t).linear1", "\(o).feedForward.linear1")
+            linearOrNorm("\(t).linear2", "\(o).feedForward.linear2")
+            linearOrNorm("\(t).norm1", "\(o).selfAttentionAddNorm.norm")
+            linearOrNorm("\(t).norm2", "\(o).feedForwardAddNorm.norm")
+        }
+        linearOrNorm("transformer.encoder.norm", "encoder.norm")
+        for i in 0..<config.decoderLayers {
+            let t = "transformer.decoder.layers.\(i)", o = "decoder.layers.\(i)"
+            attention("\(t).self_attn", "\(o).selfAttention")
+            attention("\(t).multihead_attn", "\(o).crossAttention")
+            linearOrNorm("\(t).linear1", "\(o).feedForward.linear1")
+            linearOrNorm("\(t).linear2", "\(o).feedForward.linear2")
+            linearOrNorm("\(t).norm1", "\(o).selfAttentionAddNorm.norm")
+            linearOrNorm("\(t).norm2", "\(o).crossAttentionAddNorm.norm")
+            linearOrNorm("\(t).norm3", "\(o).feedForwardAddNorm.norm")
+        }
+        linearOrNorm("transformer.decoder.norm", "decoder.norm")
+        linearOrNorm("generator", "generator")
+        return out
+    }
+}
