@@ -6,7 +6,7 @@ struct TransformerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transformer",
         abstract: "Build, train, decode with and measure Transformers (\"Attention Is All You Need\").",
-        subcommands: [BenchCommand.self, TokenizerCommand.self])
+        subcommands: [BenchCommand.self, TokenizerCommand.self, SafetensorsCommand.self])
 }
 
 struct BenchCommand: ParsableCommand {
