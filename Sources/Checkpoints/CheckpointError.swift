@@ -59,7 +59,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case let .shapeOverflow(file, tensor, shape):
             return "\(file): tensor '\(tensor)': size of shape \(shape) overflows"
         case let .byteCountMismatch(file, tensor, expected, actual):
-            return "\(file): tensor '\(tensor)': shape and dtype need \(expected) bytes but data_offsets span \(actual)"
+            return "\(file): tensor '\(tensor)': shape and dtype need \(expected) bytes, found \(actual)"
         case let .invalidOffsets(file, tensor, begin, end, size):
             return "\(file): tensor '\(tensor)': data_offsets [\(begin), \(end)] are invalid"
                 + " for a data buffer of \(size) bytes (need begin <= end <= \(size))"
