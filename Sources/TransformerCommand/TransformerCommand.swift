@@ -6,12 +6,21 @@ struct TransformerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transformer",
         abstract: "Build, train, decode with and measure Transformers (\"Attention Is All You Need\").",
-        subcommands: [InspectCommand.self, ForwardCommand.self, BenchCommand.self, TokenizerCommand.self, ScoreCommand.self])
+        subcommands: [
+            InspectCommand.self,
+            ForwardCommand.self,
+            TokenizerCommand.self,
+            ScoreCommand.self,
+            SafetensorsCommand.self,
+            BenchCommand.self,
+        ])
 }
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: each prints one JSON line per measured case.",
-        subcommands: [BenchGemm.self])
+        subcommands: [
+            BenchGemm.self,
+        ])
 }

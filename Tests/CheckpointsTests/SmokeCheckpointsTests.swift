@@ -1,3 +1,0 @@
-import XCTest
-import Checkpoints
-final class SmokeCheckpointsTests: XCTestCase { func testBuilds() {} }
