@@ -1,14 +1,6 @@
 // Errors of checkpoint reading and writing, each naming the file and, where there is
 // one, the tensor at fault.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// The file cannot hold even the 8-byte header length.
     case fileTooShort(file: String, size: Int)
@@ -76,7 +68,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case let .valueOutOfRange(file, tensor, index, target):
             return "\(file): tensor '\(tensor)': element \(index) does not fit in \(target)"
         case let .io(file, operation, code):
-            return "\(file): \(operation) failed: \(String(cString: strerror(code)))"
+            return "\(file): \(operation) failed: \(systemErrorMessage(code))"
         }
     }
 }

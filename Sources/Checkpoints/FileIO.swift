@@ -23,6 +23,10 @@ final class FileDescriptor {
         self.fd = fd
     }
 
+    convenience init(readingFrom path: String) throws {
+        try self.init(path: path, flags: O_RDONLY)
+    }
+
     deinit { close(fd) }
 
     var size: Int {
@@ -61,6 +65,11 @@ final class FileDescriptor {
     func sync() throws {
         guard fsync(fd) == 0 else { throw CheckpointError.io(file: path, operation: "fsync", errno: errno) }
     }
+}
+
+/// The C library's text for an errno value.
+func systemErrorMessage(_ code: Int32) -> String {
+    String(cString: strerror(code))
 }
 
 /// Replaces `path` with the bytes that `produce` writes, so that readers see the old

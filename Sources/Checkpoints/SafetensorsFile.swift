@@ -1,14 +1,6 @@
 // Reading safetensors files: the validated header plus the data buffer, with typed
 // accessors that convert stored elements to Float32 or integers.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A safetensors file read into memory and fully validated.
 ///
 /// The data buffer is read with pread(2) rather than memory-mapped: a mapped file that
@@ -27,7 +19,7 @@ public struct SafetensorsFile: Sendable {
     public var metadata: [String: String] { header.metadata }
 
     public init(path: String) throws {
-        let file = try FileDescriptor(path: path, flags: O_RDONLY)
+        let file = try FileDescriptor(readingFrom: path)
         let size = try file.size
         header = try SafetensorsHeader.read(from: file, fileSize: size)
         data = try file.read(count: header.dataLength, at: 8 + header.headerLength)

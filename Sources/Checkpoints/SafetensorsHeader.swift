@@ -6,14 +6,6 @@
 // possibly padded with spaces), then the data buffer, which the tensors must
 // cover exactly, without overlap or holes.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One tensor of a safetensors file, without its data.
 public struct SafetensorsEntry: Sendable, Equatable {
     public let name: String
@@ -47,7 +39,7 @@ public struct SafetensorsHeader: Sendable {
     /// Reads and validates only the header of the file at `path` (the data buffer is
     /// checked for size, not read): cheap even for multi-gigabyte files.
     public static func read(path: String) throws -> SafetensorsHeader {
-        let file = try FileDescriptor(path: path, flags: O_RDONLY)
+        let file = try FileDescriptor(readingFrom: path)
         return try read(from: file, fileSize: try file.size)
     }
 
@@ -94,7 +86,7 @@ public struct SafetensorsHeader: Sendable {
         }
         var entries: [SafetensorsEntry] = []
         var metadata: [String: String]?
-        var indexByName: [String: Int] = [:]
+        var names = Set<String>()
         for (key, value) in members {
             if key == "__metadata__" {
                 guard metadata == nil else {
@@ -103,8 +95,7 @@ public struct SafetensorsHeader: Sendable {
                 metadata = try Self.parseMetadata(value, file: file)
                 continue
             }
-            guard indexByName[key] == nil else { throw CheckpointError.duplicateName(file: file, tensor: key) }
-            indexByName[key] = entries.count
+            guard names.insert(key).inserted else { throw CheckpointError.duplicateName(file: file, tensor: key) }
             entries.append(try Self.parseEntry(name: key, value, dataLength: dataLength, file: file))
         }
         // Sort into buffer order; ties (zero-size tensors) by name, so the order is deterministic.
