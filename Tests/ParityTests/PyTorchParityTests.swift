@@ -8,14 +8,16 @@ import XCTest
 final class PyTorchParityTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// max |ours − theirs| / max |theirs|.
+    /// max |ours − theirs| / max |theirs|. The scale has a floor of 1e-4: a key bias's gradient
+    /// is zero in exact arithmetic (softmax ignores a shift shared by all keys), so both sides
+    /// hold only rounding noise (~1e-10) there.
     func relativeError(_ ours: Tensor, _ theirs: Tensor) -> Float {
         var diff: Float = 0, scale: Float = 0
         for i in 0..<theirs.count {
             diff = max(diff, abs(ours.data[i] - theirs.data[i]))
             scale = max(scale, abs(theirs.data[i]))
         }
-        return diff / max(scale, 1e-12)
+        return diff / max(scale, 1e-4)
     }
 
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
