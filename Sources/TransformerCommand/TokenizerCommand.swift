@@ -1,7 +1,200 @@
 import ArgumentParser
+import Foundation
 import Tokenization
 
 struct TokenizerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "BPE tokenizer (placeholder).")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Byte-level BPE tokenizer: train, encode, decode (Hugging Face tokenizer.json).",
+        subcommands: [TrainTokenizer.self, EncodeTokenizer.self, DecodeTokenizer.self])
+}
+
+extension PreTokenization: ExpressibleByArgument {}
+
+struct TrainTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Learn a joint BPE vocabulary from text files (one sentence per line).",
+        discussion: """
+            The result is deterministic for the same files and options. Special tokens get the \
+            first ids (<pad>=0, <bos>=1, <eos>=2, <unk>=3 by default); the 256 byte tokens come \
+            next, so every input can be encoded. Progress goes to stderr.
+            Example: transformer tokenizer train --vocab-size 8000 --output tokenizer.json train.de train.en
+            """)
+
+    @Option(help: "Vocabulary size, special and byte tokens included.")
+    var vocabSize: Int = 8000
+
+    @Option(name: .shortAndLong, help: "Where to write tokenizer.json.")
+    var output: String
+
+    @Option(help: "Pre-tokenization: metaspace (space marks the next word, punctuation split off) or gpt2 (GPT-2's regex).")
+    var pretokenizer: PreTokenization = .metaspace
+
+    @Flag(help: "Apply Unicode NFKC normalization before tokenizing.")
+    var nfkc = false
+
+    @Option(help: "Do not merge pairs seen fewer times than this.")
+    var minFrequency: Int = 2
+
+    @Option(help: "Special tokens in id order, comma-separated; the first four play pad, bos, eos, unk.")
+    var specialTokens: String = "<pad>,<bos>,<eos>,<unk>"
+
+    @Option(help: "Threads for counting words.")
+    var threads: Int = 2
+
+    @Argument(help: "Text files, UTF-8, one sentence per line.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one text file") }
+        if minFrequency < 1 { throw ValidationError("--min-frequency must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if specials.count < 4 { throw ValidationError("--special-tokens needs at least four tokens (pad, bos, eos, unk)") }
+    }
+
+    private var specials: [String] { specialTokens.split(separator: ",").map(String.init) }
+
+    func run() throws {
+        let s = specials
+        let options = TrainingOptions(
+            preTokenization: pretokenizer, nfkc: nfkc, minFrequency: minFrequency,
+            specialTokens: SpecialTokens(inIDOrder: s, pad: s[0], bos: s[1], eos: s[2], unk: s[3]), threads: threads)
+        let printer = ProgressPrinter()
+        let start = Date()
+        let tokenizer = try Tokenizer.train(files: files, vocabSize: vocabSize, options: options, progress: { printer.report($0) })
+        printer.finish()
+        try tokenizer.save(to: output)
+        let seconds = Date().timeIntervalSince(start)
+        FileHandle.standardError.write(Data("wrote \(output): \(tokenizer.vocabSize) tokens in \(String(format: "%.2f", seconds)) s\n".utf8))
+    }
+}
+
+/// Training progress on stderr: one live line with rate and ETA on a terminal, plain lines
+/// (at most one a second) otherwise.
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let live = isatty(2) != 0
+    private var phaseStart = Date()
+    private var lastPrint = Date.distantPast
+    private var phase: TrainingProgress.Phase?
+    private var lineOpen = false
+
+    func report(_ p: TrainingProgress) {
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        if p.phase != phase {
+            if lineOpen { write("\n"); lineOpen = false }
+            phase = p.phase
+            phaseStart = now
+        }
+        let finished = p.completed >= p.total
+        guard finished || now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 1) else { return }
+        lastPrint = now
+        let elapsed = max(now.timeIntervalSince(phaseStart), 1e-6)
+        let rate = Double(p.completed) / elapsed
+        let eta = rate > 0 ? Double(p.total - p.completed) / rate : 0
+        let fraction = p.total > 0 ? 100 * Double(p.completed) / Double(p.total) : 100
+        let amount = p.phase == .counting
+            ? String(format: "%.1f/%.1f MB, %.1f MB/s", Double(p.completed) / 1e6, Double(p.total) / 1e6, rate / 1e6)
+            : String(format: "%d/%d tokens, %.0f/s", p.completed, p.total, rate)
+        let text = String(format: "%@: %3.0f%% (%@, ETA %.1f s)", p.phase.rawValue, fraction, amount, eta)
+        if live {
+            write("\r\u{1B}[K" + text)
+            lineOpen = true
+        } else {
+            write(text + "\n")
+        }
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if lineOpen { write("\n"); lineOpen = false }
+    }
+
+    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}
+
+/// Reads `--input` or stdin as bytes and splits it into lines, checking UTF-8.
+func readLines(_ input: String?) throws -> (name: String, bytes: [UInt8], lines: [Range<Int>]) {
+    let name = input ?? "<stdin>"
+    let bytes = try input.map(FileIO.read) ?? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    try FileIO.validateUTF8(bytes, path: name)
+    return (name, bytes, FileIO.lineRanges(bytes))
+}
+
+func writeStdout(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+}
+
+struct EncodeTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Print the token ids of each input line, separated by single spaces.")
+
+    @Option(help: "tokenizer.json to use.")
+    var tokenizer: String
+
+    @Option(help: "Text file to encode (default: stdin).")
+    var input: String?
+
+    @Flag(help: "Wrap each line in the special tokens of the tokenizer's post-processor (<bos> … <eos>).")
+    var addSpecial = false
+
+    @Option(help: "Threads.")
+    var threads: Int = 2
+
+    func run() throws {
+        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let (_, bytes, lines) = try readLines(input)
+        let batch = 8192
+        for start in stride(from: 0, to: lines.count, by: batch) {
+            let texts = lines[start..<min(start + batch, lines.count)].map { String(decoding: bytes[$0], as: UTF8.self) }
+            var out: [UInt8] = []
+            for ids in tok.encodeBatch(texts, addSpecial: addSpecial, threads: threads) {
+                for (n, id) in ids.enumerated() {
+                    if n > 0 { out.append(0x20) }
+                    out += Array(String(id).utf8)
+                }
+                out.append(0x0A)
+            }
+            writeStdout(out)
+        }
+        fflush(stdout)
+    }
+}
+
+struct DecodeTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Print the text of each input line of space-separated token ids.")
+
+    @Option(help: "tokenizer.json to use.")
+    var tokenizer: String
+
+    @Option(help: "File of id lines (default: stdin).")
+    var input: String?
+
+    @Flag(help: "Print special tokens such as <bos> instead of leaving them out.")
+    var keepSpecial = false
+
+    func run() throws {
+        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let (name, bytes, lines) = try readLines(input)
+        var out: [UInt8] = []
+        for (n, range) in lines.enumerated() {
+            var ids: [Int32] = []
+            for field in bytes[range].split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }) {
+                guard let id = Int32(String(decoding: field, as: UTF8.self)), id >= 0, Int(id) < tok.vocabSize else {
+                    throw ValidationError("\(name):\(n + 1): \"\(String(decoding: field, as: UTF8.self))\" is not a token id (0..<\(tok.vocabSize))")
+                }
+                ids.append(id)
+            }
+            out += Array(tok.decode(ids, skipSpecial: !keepSpecial).utf8)
+            out.append(0x0A)
+            if out.count > 1 << 20 { writeStdout(out); out.removeAll(keepingCapacity: true) }
+        }
+        writeStdout(out)
+        fflush(stdout)
+    }
 }

@@ -1,0 +1,45 @@
+import Foundation
+
+/// One step of text normalization, run before pre-tokenization (Hugging Face's `normalizer`).
+public enum NormalizerStep: Equatable, Sendable {
+    case nfc, nfd, nfkc, nfkd
+    case lowercase
+    /// Prepends the text to non-empty input (`Prepend`): how the metaspace mode marks the first word.
+    case prepend(String)
+    /// Replaces every occurrence of a literal string (`Replace` with a `String` pattern).
+    case replace(pattern: String, content: String)
+
+    /// Applies `steps` in order to UTF-8 `bytes`.
+    static func apply(_ steps: [NormalizerStep], to bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        for step in steps {
+            switch step {
+            case .nfc: out = Array(String(decoding: out, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
+            case .nfd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
+            case .nfkc: out = Array(String(decoding: out, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8)
+            case .nfkd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCompatibilityMapping.utf8)
+            case .lowercase: out = Array(String(decoding: out, as: UTF8.self).lowercased().utf8)
+            case let .prepend(s): if !out.isEmpty { out = Array(s.utf8) + out }
+            case let .replace(pattern, content): out = replacing(Array(pattern.utf8), with: Array(content.utf8), in: out)
+            }
+        }
+        return out
+    }
+
+    private static func replacing(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+        guard !pattern.isEmpty, bytes.count >= pattern.count else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == pattern[0], i + pattern.count <= bytes.count, bytes[i..<i + pattern.count].elementsEqual(pattern) {
+                out += content
+                i += pattern.count
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,168 @@
+/// Reading and writing Hugging Face's `tokenizer.json` for BPE models.
+extension Tokenizer {
+    static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+
+    /// Loads a `tokenizer.json`; `specialTokens` names the tokens playing pad/bos/eos/unk.
+    public init(contentsOfFile path: String, specialTokens: SpecialTokens = .standard) throws {
+        let root = try JSON.parse(try FileIO.read(path), file: path)
+        try self.init(json: root, file: path, specialTokens: specialTokens)
+    }
+
+    init(json root: JSON, file: String, specialTokens: SpecialTokens) throws {
+        func invalid(_ reason: String) -> TokenizationError { .invalidTokenizer(file: file, reason: reason) }
+        func unsupported(_ what: String) -> TokenizationError { .unsupported(file: file, component: what) }
+        guard case .object = root else { throw invalid("the document is not a JSON object") }
+        for key in ["truncation", "padding"] where !(root[key]?.isNull ?? true) {
+            throw unsupported("\(key) (set it to null)")
+        }
+        guard let model = root["model"], case .object = model else { throw invalid("no \"model\"") }
+        let type = model["type"]?.string ?? "BPE"
+        guard type == "BPE" else { throw unsupported("model type \(type) (only BPE)") }
+        if let d = model["dropout"], !d.isNull, d != .number(0) { throw unsupported("BPE dropout") }
+        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let v = model[key], !v.isNull, v.string != "" { throw unsupported("BPE \(key)") }
+        }
+        guard case let .object(vocabMembers)? = model["vocab"] else { throw invalid("model has no \"vocab\" object") }
+        var vocab: [([UInt8], Int32)] = []
+        vocab.reserveCapacity(vocabMembers.count)
+        for (token, idValue) in vocabMembers {
+            guard let id = idValue.int, id >= 0, id < Int(Int32.max) else { throw invalid("vocab id of \"\(token)\" is not a non-negative integer") }
+            vocab.append((Array(token.utf8), Int32(id)))
+        }
+        var merges: [([UInt8], [UInt8])] = []
+        for (n, m) in (model["merges"]?.array ?? []).enumerated() {
+            if let s = m.string {
+                let parts = s.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw invalid("merge \(n) \"\(s)\" is not two tokens separated by a space") }
+                merges.append((Array(parts[0]), Array(parts[1])))
+            } else if let pair = m.array, pair.count == 2, let a = pair[0].string, let b = pair[1].string {
+                merges.append((Array(a.utf8), Array(b.utf8)))
+            } else {
+                throw invalid("merge \(n) is neither \"a b\" nor [\"a\", \"b\"]")
+            }
+        }
+        var bpe: BPEModel
+        do {
+            bpe = try BPEModel(vocab: vocab, merges: merges)
+        } catch let .mergeTokenMissing(token) {
+            throw invalid("a merge uses \"\(String(decoding: token, as: UTF8.self))\", which is not in the vocabulary")
+        } catch {
+            throw invalid("negative id in the vocabulary")
+        }
+        bpe.unkToken = model["unk_token"]?.string
+        bpe.fuseUnk = model["fuse_unk"]?.bool ?? false
+        bpe.byteFallback = model["byte_fallback"]?.bool ?? false
+        bpe.ignoreMerges = model["ignore_merges"]?.bool ?? false
+
+        var added: [AddedToken] = []
+        for t in root["added_tokens"]?.array ?? [] {
+            guard let id = t["id"]?.int, id >= 0, id < Int(Int32.max), let content = t["content"]?.string else {
+                throw invalid("an added token lacks \"id\" or \"content\"")
+            }
+            added.append(AddedToken(id: Int32(id), content: content, special: t["special"]?.bool ?? false))
+        }
+
+        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], unsupported)
+        let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], unsupported)
+        if let k = preTokenizer.firstIndex(where: { if case .byteLevel = $0 { return true }; return false }),
+           k != preTokenizer.count - 1 {
+            throw unsupported("ByteLevel pre-tokenizer followed by other pre-tokenizers")
+        }
+        let decoder = try TokenizerJSON.decoder(root["decoder"], unsupported)
+        let (prefix, suffix) = try TokenizerJSON.postProcessor(root["post_processor"], unsupported, invalid)
+        self.init(model: bpe, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
+                  addedTokens: added, prefixIDs: prefix, suffixIDs: suffix, specialTokens: specialTokens)
+    }
+
+    /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
+    public func save(to path: String) throws {
+        try FileIO.writeAtomically(path, jsonDocument())
+    }
+
+    /// The `tokenizer.json` document.
+    func jsonDocument() -> [UInt8] {
+        let added = JSON.array(addedTokens.map { t in
+            .object([("id", .number(Double(t.id))), ("content", .string(t.content)), ("single_word", .bool(false)),
+                     ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
+                     ("special", .bool(t.special))])
+        })
+        var vocab: [(key: String, value: JSON)] = []
+        for (id, token) in model.tokens.enumerated() where !token.isEmpty {
+            vocab.append((String(decoding: token, as: UTF8.self), .number(Double(id))))
+        }
+        let merges = JSON.array(model.merges.map { a, b in
+            .array([.string(String(decoding: model.tokens[Int(a)], as: UTF8.self)),
+                    .string(String(decoding: model.tokens[Int(b)], as: UTF8.self))])
+        })
+        let modelJSON = JSON.object([
+            ("type", .string("BPE")), ("dropout", .null), ("unk_token", model.unkToken.map(JSON.string) ?? .null),
+            ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(model.fuseUnk)),
+            ("byte_fallback", .bool(model.byteFallback)), ("ignore_merges", .bool(model.ignoreMerges)),
+            ("vocab", .object(vocab)), ("merges", merges),
+        ])
+        let root = JSON.object([
+            ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", added),
+            ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
+            ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
+            ("post_processor", postProcessorJSON()),
+            ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
+            ("model", modelJSON),
+        ])
+        var out: [UInt8] = []
+        root.writePretty(to: &out, indent: 0)
+        out.append(0x0A)
+        return out
+    }
+
+    private func postProcessorJSON() -> JSON {
+        guard !prefixIDs.isEmpty || !suffixIDs.isEmpty else { return .null }
+        func special(_ id: Int32, _ typeID: Int) -> JSON {
+            .object([("SpecialToken", .object([("id", .string(token(forID: id) ?? "")), ("type_id", .number(Double(typeID)))]))])
+        }
+        func sequence(_ name: String, _ typeID: Int) -> JSON {
+            .object([("Sequence", .object([("id", .string(name)), ("type_id", .number(Double(typeID)))]))])
+        }
+        let single = prefixIDs.map { special($0, 0) } + [sequence("A", 0)] + suffixIDs.map { special($0, 0) }
+        let pair = single + prefixIDs.map { special($0, 1) } + [sequence("B", 1)] + suffixIDs.map { special($0, 1) }
+        var specials: [(key: String, value: JSON)] = []
+        for id in prefixIDs + suffixIDs {
+            let name = token(forID: id) ?? ""
+            guard !specials.contains(where: { $0.key == name }) else { continue }
+            specials.append((name, .object([("id", .string(name)), ("ids", .array([.number(Double(id))])),
+                                            ("tokens", .array([.string(name)]))])))
+        }
+        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
+                        ("special_tokens", .object(specials))])
+    }
+}
+
+extension JSON {
+    /// Pretty-prints with two-space indents; arrays of scalars stay on one line.
+    func writePretty(to out: inout [UInt8], indent: Int) {
+        func newline(_ level: Int) { out.append(0x0A); out += [UInt8](repeating: 0x20, count: 2 * level) }
+        switch self {
+        case let .array(items) where items.contains(where: { if case .array = $0 { return true }; if case .object = $0 { return true }; return false }):
+            out.append(UInt8(ascii: "["))
+            for (n, item) in items.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                item.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "]"))
+        case let .object(members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (n, member) in members.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                JSON.appendQuoted(member.key, to: &out)
+                out += [UInt8(ascii: ":"), 0x20]
+                member.value.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(to: &out)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/// Byte-level UTF-8 helpers: the tokenizer works on UTF-8 bytes, not on `String`,
+/// because `String` compares by canonical equivalence and its views are slower.
+enum UTF8Scalars {
+    /// Decodes the scalar starting at `i` of valid UTF-8; returns its value and byte length.
+    @inline(__always)
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(bytes[i])
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F), 2) }
+        if b0 < 0xF0 {
+            return ((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3)
+        }
+        return ((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12
+                | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F), 4)
+    }
+
+    /// Byte length of the scalar whose first byte is `b0` (valid UTF-8 assumed).
+    @inline(__always)
+    static func length(firstByte b0: UInt8) -> Int {
+        b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
+    }
+
+    /// Calls `body(scalar, byteLength)` for each scalar of valid UTF-8.
+    static func forEach(_ bytes: ArraySlice<UInt8>, _ body: (UInt32, Int) -> Void) {
+        bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            while i < buf.count {
+                let (s, n) = decode(buf, at: i)
+                body(s, n)
+                i += n
+            }
+        }
+    }
+
+    /// Index of the first byte where `bytes` stops being valid UTF-8 (Unicode Table 3-7:
+    /// no overlong forms, no surrogates, nothing above U+10FFFF), or nil if all is valid.
+    static func firstInvalidIndex(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b0 = bytes[i]
+            if b0 < 0x80 { i += 1; continue }
+            @inline(__always) func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
+                i + k < n && bytes[i + k] >= lo && bytes[i + k] <= hi
+            }
+            switch b0 {
+            case 0xC2...0xDF: guard cont(1) else { return i }; i += 2
+            case 0xE0: guard cont(1, 0xA0), cont(2) else { return i }; i += 3
+            case 0xE1...0xEC, 0xEE, 0xEF: guard cont(1), cont(2) else { return i }; i += 3
+            case 0xED: guard cont(1, 0x80, 0x9F), cont(2) else { return i }; i += 3
+            case 0xF0: guard cont(1, 0x90), cont(2), cont(3) else { return i }; i += 4
+            case 0xF1...0xF3: guard cont(1), cont(2), cont(3) else { return i }; i += 4
+            case 0xF4: guard cont(1, 0x80, 0x8F), cont(2), cont(3) else { return i }; i += 4
+            default: return i
+            }
+        }
+        return nil
+    }
+}
+
+/// Character classes the pre-tokenizers split on, with an ASCII fast path.
+enum CharClass {
+    private static let asciiFlags: [UInt8] = (0..<128).map { v -> UInt8 in
+        let s = Unicode.Scalar(UInt8(v))
+        return flags(of: s)
+    }
+    static let whitespace: UInt8 = 1, letter: UInt8 = 2, number: UInt8 = 4
+    /// Punctuation as Hugging Face's Punctuation pre-tokenizer sees it (ASCII punctuation and symbols, or Unicode P*).
+    static let punctuation: UInt8 = 8
+    /// Onig's `\w`: letters, marks, decimal digits, connector punctuation.
+    static let word: UInt8 = 16
+
+    private static func flags(of s: Unicode.Scalar) -> UInt8 {
+        let p = s.properties
+        var f: UInt8 = 0
+        if p.isWhitespace { f |= whitespace }
+        switch p.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            f |= letter | word
+        case .nonspacingMark, .spacingMark, .enclosingMark: f |= word
+        case .decimalNumber: f |= number | word
+        case .letterNumber, .otherNumber: f |= number
+        case .connectorPunctuation: f |= punctuation | word
+        case .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation:
+            f |= punctuation
+        default: break
+        }
+        if s.isASCII, (0x21...0x2F).contains(s.value) || (0x3A...0x40).contains(s.value)
+            || (0x5B...0x60).contains(s.value) || (0x7B...0x7E).contains(s.value) {
+            f |= punctuation
+        }
+        return f
+    }
+
+    @inline(__always)
+    static func of(_ scalar: UInt32) -> UInt8 {
+        if scalar < 128 { return asciiFlags[Int(scalar)] }
+        guard let s = Unicode.Scalar(scalar) else { return 0 }
+        return flags(of: s)
+    }
+}
