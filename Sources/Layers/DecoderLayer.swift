@@ -22,6 +22,21 @@ public enum SelfAttention {
         }
     }
 
+    public func makeCache(rows: Int, capacity: Int) -> KeyValueCache {
+        switch self {
+        case .multiHead(let m): return m.makeCache(rows: rows, capacity: capacity)
+        case .latent(let m): return m.makeCache(rows: rows, capacity: capacity)
+        }
+    }
+
+    /// New positions over (and into) the cache.
+    public func step(_ x: Tensor, cache: KeyValueCache) -> Tensor {
+        switch self {
+        case .multiHead(let m): return m.step(x, cache: cache)
+        case .latent(let m): return m.step(x, cache: cache)
+        }
+    }
+
     public var cachedFloatsPerToken: Int {
         switch self {
         case .multiHead(let m): return m.cachedFloatsPerToken
@@ -56,6 +71,18 @@ public final class DecoderLayer: Module {
         var h = selfAttentionAddNorm(x) { attentionKind($0, mask: selfMask) }
         if let crossAttention, let crossAttentionAddNorm, let memory {
             h = crossAttentionAddNorm(h) { crossAttention($0, context: memory, mask: memoryMask) }
+        }
+        return feedForwardAddNorm(h) { feedForward($0) }
+    }
+
+    /// Incremental decoding: new positions x [R, T, d] with layer `index` of `state`'s caches.
+    public func step(_ x: Tensor, layer index: Int, state: IncrementalState) -> Tensor {
+        var h = selfAttentionAddNorm(x) { attentionKind.step($0, cache: state.selfAttention[index]) }
+        if let crossAttention, let crossAttentionAddNorm, index < state.crossAttention.count {
+            h = crossAttentionAddNorm(h) {
+                crossAttention.step($0, crossCache: state.crossAttention[index], sourceRows: state.sourceRows,
+                                    sourcePadding: state.sourcePadding)
+            }
         }
         return feedForwardAddNorm(h) { feedForward($0) }
     }

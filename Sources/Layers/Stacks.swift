@@ -33,4 +33,21 @@ public final class Decoder: Module {
         for layer in layers { h = layer(h, selfMask: selfMask, memory: memory, memoryMask: memoryMask) }
         return norm.map { $0(h) } ?? h
     }
+
+    /// Caches for incremental decoding of `rows` sequences; with an encoder output `memory`
+    /// [B, S, d] each layer's cross-attention keys and values are computed here, once.
+    public func makeState(rows: Int, capacity: Int, memory: Tensor? = nil, sourcePadding: Tensor? = nil,
+                          sourceRows: [Int]? = nil) -> IncrementalState {
+        let crossCaches = memory.map { m in layers.compactMap { $0.crossAttention?.crossAttentionCache(memory: m) } } ?? []
+        return IncrementalState(selfAttention: layers.map { $0.attentionKind.makeCache(rows: rows, capacity: capacity) },
+                                crossAttention: crossCaches, sourcePadding: sourcePadding,
+                                sourceRows: sourceRows ?? Array(0..<rows))
+    }
+
+    /// New positions x [R, T, d] through every layer, appending to `state`'s caches.
+    public func step(_ x: Tensor, state: IncrementalState) -> Tensor {
+        var h = x
+        for (i, layer) in layers.enumerated() { h = layer.step(h, layer: i, state: state) }
+        return norm.map { $0(h) } ?? h
+    }
 }

@@ -1,0 +1,40 @@
+// Greedy decoding: at each step every unfinished sequence takes its most probable next token,
+// fed back as the next input, until <eos> or its length cap. A finished sequence leaves the
+// batch (its cache rows are dropped), so each sentence decodes exactly as it would alone.
+import Models
+
+public enum GreedySearch {
+    /// Decodes each row of `state` (one per sentence) from `bos`; returns one hypothesis per row.
+    public static func run(model: StepDecoder, state: IncrementalState, bos: Int32, stopping: StoppingCriteria) -> [Hypothesis] {
+        let count = state.rows
+        precondition(stopping.maxLengths.count == count, "GreedySearch: \(stopping.maxLengths.count) length caps for \(count) rows")
+        var results = [Hypothesis](repeating: Hypothesis(tokens: [], logProbability: 0, score: 0), count: count)
+        var active = Array(0..<count).filter { stopping.maxLengths[$0] > 0 }
+        if active.count < count { state.select(rows: active) }
+        var last = [Int32](repeating: bos, count: active.count)
+        let eos = Int(stopping.eos)
+        while !active.isEmpty {
+            let logits = model.decodeStep(Tensor(ints: last, shape: [active.count, 1]), state: state)
+            let v = logits.shape[1]
+            var keep: [Int] = []
+            for (row, sentence) in active.enumerated() {
+                let z = UnsafePointer(logits.data + row * v)
+                let excluded = results[sentence].tokens.count < stopping.minLength ? eos : nil
+                let token = TokenScores.argmax(z, v, excluding: excluded)
+                results[sentence].tokens.append(Int32(token))
+                results[sentence].logProbability += z[token] - TokenScores.logSumExp(z, v, excluding: excluded)
+                if token != eos && results[sentence].tokens.count < stopping.maxLengths[sentence] {
+                    keep.append(row)
+                    last[keep.count - 1] = Int32(token)
+                }
+            }
+            if keep.count < active.count {
+                state.select(rows: keep)
+                active = keep.map { active[$0] }
+                last.removeLast(last.count - keep.count)
+            }
+        }
+        for i in results.indices { results[i].score = results[i].logProbability }
+        return results
+    }
+}

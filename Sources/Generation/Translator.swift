@@ -1,0 +1,76 @@
+// Batched translation with an encoder-decoder model (the paper, §6.1): sources are grouped into
+// batches of similar length, each batch is encoded once, and greedy or beam search decodes it
+// with a length cap of a·|source| + b (the paper: input length + 50). Every sentence leaves
+// its batch when it finishes, so its output does not depend on the batch it was in.
+import Models
+
+public struct TranslationOptions: Sendable {
+    /// 1 is greedy decoding.
+    public var beamSize = 4
+    /// α of the GNMT length penalty (beam search only).
+    public var lengthPenalty: Float = 0.6
+    public var nBest = 1
+    /// Target length cap a·|source| + b tokens, counting <eos>.
+    public var maxLengthA: Double = 1
+    public var maxLengthB = 50
+    /// Tokens that must precede <eos>.
+    public var minLength = 0
+    public var batchSize = 32
+
+    public init() {}
+}
+
+public final class Translator {
+    public let model: EncoderDecoderModel
+    public var options: TranslationOptions
+
+    /// Puts the model in inference mode (no dropout).
+    public init(model: EncoderDecoderModel, options: TranslationOptions = TranslationOptions()) {
+        self.model = model
+        self.options = options
+        model.train(false)
+    }
+
+    /// The length cap for a source of `length` tokens.
+    public func maxLength(sourceLength length: Int) -> Int {
+        let cap = Int((options.maxLengthA * Double(length)).rounded(.down)) + options.maxLengthB
+        return max(0, min(cap, model.positionLimit ?? cap))
+    }
+
+    /// n-best hypotheses (best first) for each source, in input order. Sources are token ids without
+    /// padding; longer ones are truncated to what learned positions allow.
+    public func translate(_ sources: [[Int32]]) -> [[Hypothesis]] {
+        var results = [[Hypothesis]](repeating: [], count: sources.count)
+        let order = sources.indices.sorted { (sources[$0].count, $1) > (sources[$1].count, $0) }
+        var start = 0
+        while start < order.count {
+            let batch = Array(order[start..<min(order.count, start + max(1, options.batchSize))])
+            for (i, out) in zip(batch, translateBatch(batch.map { sources[$0] })) { results[i] = out }
+            start += batch.count
+        }
+        return results
+    }
+
+    /// One batch, decoded together: n-best hypotheses per source, in order.
+    public func translateBatch(_ sources: [[Int32]]) -> [[Hypothesis]] {
+        guard !sources.isEmpty else { return [] }
+        let limit = model.config.positional == .learned ? model.config.maxLen : Int.max
+        let trimmed = sources.map { Array($0.prefix(limit)) }
+        let width = max(1, trimmed.map(\.count).max() ?? 1)
+        let pad = Int32(model.config.padId)
+        let ids = trimmed.flatMap { $0 + [Int32](repeating: pad, count: width - $0.count) }
+        let stopping = StoppingCriteria(eos: Int32(model.config.eosId), minLength: options.minLength,
+                                        maxLengths: trimmed.map { maxLength(sourceLength: $0.count) })
+        let bos = Int32(model.config.bosId)
+        return withNoGrad {
+            let (memory, padding) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]))
+            let state = model.startDecoding(memory: memory, sourcePadding: padding,
+                                            capacity: (stopping.maxLengths.max() ?? 0) + 1)
+            if options.beamSize == 1 {
+                return GreedySearch.run(model: model, state: state, bos: bos, stopping: stopping).map { [$0] }
+            }
+            let search = BeamSearch(beamSize: options.beamSize, lengthPenalty: options.lengthPenalty, nBest: options.nBest)
+            return search.run(model: model, state: state, bos: bos, stopping: stopping)
+        }
+    }
+}
