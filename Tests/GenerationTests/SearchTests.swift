@@ -1,0 +1,144 @@
+// Greedy and beam search: beam 1 equals greedy, batches equal sentences alone, length caps and
+// <eos>, n-best order and finished hypotheses.
+import Foundation
+import XCTest
+import Generation
+import Models
+
+final class SearchTests: XCTestCase {
+    /// A small random translation model; `eosBias` shifts the <eos> logit to make it likelier.
+    func translator(eosBias: Float = 0, attention: AttentionKind = .mha, positional: PositionalEncodingKind = .sinusoidal) throws -> Translator {
+        var c = TestModels.config(.encoderDecoder, attention: attention, positional: positional)
+        c.srcVocab = 24; c.tgtVocab = 24
+        let model = try TestModels.encoderDecoder(c, seed: 9)
+        model.generator?.bias?.data[c.eosId] += eosBias
+        return Translator(model: model)
+    }
+
+    let lengths = [7, 2, 5, 9, 1, 4, 6, 3]
+
+    func testBeamOneEqualsGreedy() throws {
+        for eosBias: Float in [0, 2, 4] {
+            let t = try translator(eosBias: eosBias)
+            t.options.maxLengthA = 1; t.options.maxLengthB = 5
+            let sources = TestModels.sources(lengths, vocab: 24)
+            t.options.beamSize = 1
+            let greedy = t.translate(sources)
+            let beam = sources.map { src in
+                withNoGrad {
+                    let (memory, padding) = t.model.encode(Tensor(ints: src, shape: [1, src.count]))
+                    let state = t.model.startDecoding(memory: memory, sourcePadding: padding)
+                    let stopping = StoppingCriteria(eos: 2, maxLengths: [t.maxLength(sourceLength: src.count)])
+                    return BeamSearch(beamSize: 1, lengthPenalty: 0.6).run(model: t.model, state: state, bos: 1, stopping: stopping)[0][0]
+                }
+            }
+            for (g, b) in zip(greedy, beam) {
+                XCTAssertEqual(g[0].tokens, b.tokens)
+                XCTAssertEqual(g[0].logProbability, b.logProbability)
+            }
+            if eosBias == 4 { XCTAssertTrue(greedy.contains { $0[0].tokens.last == 2 }, "some sentence should stop at <eos>") }
+        }
+    }
+
+    func testBatchedEqualsAlone() throws {
+        for (attention, positional) in [(AttentionKind.mha, PositionalEncodingKind.sinusoidal), (.gqa, .rope), (.mla, .alibi)] {
+            let t = try translator(eosBias: 0, attention: attention, positional: positional)
+            t.options.maxLengthB = 2
+            let sources = TestModels.sources(lengths, vocab: 24, seed: 4)
+            for beam in [1, 3] {
+                t.options.beamSize = beam
+                t.options.nBest = beam
+                t.options.batchSize = 8
+                let batched = t.translate(sources)
+                let alone = sources.map { t.translateBatch([$0])[0] }
+                XCTAssertEqual(batched.map { $0.map(\.tokens) }, alone.map { $0.map(\.tokens) }, "\(attention) beam \(beam)")
+                for (x, y) in zip(batched.joined(), alone.joined()) { XCTAssertEqual(x.score, y.score, accuracy: 1e-4) }
+                XCTAssertTrue(Set(batched.map { $0[0].tokens.count }).count > 1, "sentences should finish at different steps")
+            }
+        }
+    }
+
+    func testLengthCapAndMinimumLength() throws {
+        let t = try translator()
+        let sources = TestModels.sources(lengths, vocab: 24)
+        t.options.maxLengthA = 0.5; t.options.maxLengthB = 2
+        for beam in [1, 3] {
+            t.options.beamSize = beam
+            for (src, out) in zip(sources, t.translate(sources)) {
+                let cap = Int(0.5 * Double(src.count)) + 2
+                XCTAssertEqual(t.maxLength(sourceLength: src.count), cap)
+                XCTAssertTrue(out[0].tokens.count == cap || (out[0].tokens.last == 2 && out[0].tokens.count <= cap))
+            }
+        }
+        // With <eos> made near-certain it ends every output, but only after min-length tokens.
+        let eager = try translator(eosBias: 50)
+        eager.options.beamSize = 1
+        XCTAssertEqual(eager.translate(sources).map(\.[0].tokens), sources.map { _ in [2] })
+        for beam in [1, 4] {
+            eager.options.beamSize = beam
+            eager.options.minLength = 3
+            for out in eager.translate(sources) {
+                XCTAssertEqual(out[0].tokens.count, 4)
+                XCTAssertEqual(out[0].tokens.last, 2)
+                XCTAssertFalse(out[0].tokens.dropLast().contains(2))
+            }
+        }
+        // Exactly N tokens, <eos> never: what `bench decode` asks for.
+        eager.options.maxLengthA = 0; eager.options.maxLengthB = 6; eager.options.minLength = 6
+        for beam in [1, 4] {
+            eager.options.beamSize = beam
+            XCTAssertTrue(eager.translate(sources).allSatisfy { $0[0].tokens.count == 6 && !$0[0].tokens.contains(2) })
+        }
+    }
+
+    /// Vocabulary: 0 pad, 1 bos, 2 eos, 3 "a", 4 "b". After "a", <eos> is likely; after "b", "b".
+    func scripted() -> ScriptedDecoder {
+        ScriptedDecoder(vocabulary: 5) { prefix in
+            let p: [Float]
+            switch prefix.last {
+            case nil: p = [0, 0, 0.2, 0.5, 0.3]
+            case 3: p = [0, 0, 0.9, 0.06, 0.04]
+            default: p = [0, 0, 0.3, 0.1, 0.6]
+            }
+            return p.map { $0 == 0 ? -.infinity : log($0) }
+        }
+    }
+
+    func testBeamKeepsFinishedHypothesesAndRanksNBest() {
+        let model = scripted()
+        let stopping = StoppingCriteria(eos: 2, maxLengths: [6])
+        // k = 2, α = 0. Step 1: a (.5), b (.3); <eos> (.2) ranks third and is dropped.
+        // Step 2: "a <eos>" (.45) finishes; live: "b b" (.18), "a a" (.03).
+        // Step 3: "b <eos>"... "b b <eos>" (.054) finishes second: the sentence is done.
+        let search = BeamSearch(beamSize: 2, lengthPenalty: 0, nBest: 2)
+        let out = search.run(model: model, state: model.start(rows: 1), bos: 1, stopping: stopping)[0]
+        XCTAssertEqual(out.map(\.tokens), [[3, 2], [4, 4, 2]])
+        XCTAssertEqual(out[0].logProbability, log(0.5) + log(0.9), accuracy: 1e-6)
+        XCTAssertEqual(out[1].logProbability, log(0.3) + log(0.6) + log(0.3), accuracy: 1e-6)
+        XCTAssertGreaterThan(out[0].score, out[1].score)
+    }
+
+    func testLengthPenaltyReranksFinishedHypotheses() {
+        let model = scripted()
+        let search = BeamSearch(beamSize: 3, lengthPenalty: 2, nBest: 3)
+        let out = search.run(model: model, state: model.start(rows: 1), bos: 1, stopping: StoppingCriteria(eos: 2, maxLengths: [4]))[0]
+        XCTAssertEqual(out.count, 3)
+        for h in out {
+            XCTAssertEqual(h.score, h.logProbability / search.penalty(length: h.tokens.count), accuracy: 1e-6)
+            XCTAssertTrue(h.tokens.last == 2 || h.tokens.count == 4)
+        }
+        XCTAssertEqual(out.map(\.score), out.map(\.score).sorted(by: >))
+        XCTAssertEqual(search.penalty(length: 1), 1)
+        XCTAssertEqual(search.penalty(length: 7), 4, accuracy: 1e-6)   // ((5 + 7)/6)^2
+    }
+
+    func testBeamSearchOverManySentencesInOneBatch() {
+        let model = scripted()
+        let stopping = StoppingCriteria(eos: 2, maxLengths: [6, 1, 0, 3])
+        let out = BeamSearch(beamSize: 2, lengthPenalty: 0, nBest: 2).run(model: model, state: model.start(rows: 4), bos: 1, stopping: stopping)
+        XCTAssertEqual(out[0].map(\.tokens), [[3, 2], [4, 4, 2]])
+        XCTAssertEqual(out[1].map(\.tokens), [[3], [4]])        // capped at one token: live beams finish
+        XCTAssertEqual(out[2].map(\.tokens), [])
+        XCTAssertEqual(out[3].map(\.tokens), [[3, 2], [4, 4, 2]])
+    }
+}
