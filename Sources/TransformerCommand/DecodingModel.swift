@@ -1,0 +1,105 @@
+// Loading what the decoding commands need from a model directory: the model, checked to be of
+// the right family, and its tokenizer.json, checked against the model's vocabulary. Every
+// problem becomes a message naming the file, never a trap.
+import ArgumentParser
+import Checkpoints
+import Foundation
+import Generation
+import Models
+import Tokenization
+
+struct DecodingModel {
+    let config: TransformerConfig
+    let model: AnyTransformerModel
+    let tokenizer: Tokenizer
+
+    init(directory path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("model directory '\(path)' does not exist")
+        }
+        let tokenizerPath = url.appendingPathComponent("tokenizer.json").path
+        guard FileManager.default.fileExists(atPath: tokenizerPath) else {
+            throw ValidationError("model directory '\(path)' has no tokenizer.json")
+        }
+        let loaded = try ModelDirectory.load(url)
+        tokenizer = try Tokenizer(contentsOfFile: tokenizerPath)
+        config = loaded.config
+        model = loaded.model
+        let inputVocabulary = config.family == .decoderOnly ? config.tgtVocab : config.srcVocab
+        guard tokenizer.vocabSize <= inputVocabulary else {
+            throw ValidationError("tokenizer.json has \(tokenizer.vocabSize) tokens but the model's input vocabulary has \(inputVocabulary)")
+        }
+        if let eos = tokenizer.eosID, Int(eos) != config.eosId {
+            FileHandle.standardError.write(Data("warning: tokenizer <eos> is \(eos) but config eos_id is \(config.eosId); decoding stops at \(config.eosId)\n".utf8))
+        }
+    }
+
+    func encoderDecoder(for command: String) throws -> EncoderDecoderModel {
+        guard case .encoderDecoder(let m) = model else {
+            throw ValidationError("\(command) needs an encoder-decoder model, but this one is \(config.family.rawValue)")
+        }
+        return m
+    }
+
+    func decoderOnly(for command: String) throws -> DecoderOnlyModel {
+        guard case .decoderOnly(let m) = model else {
+            throw ValidationError("\(command) needs a decoder-only model, but this one is \(config.family.rawValue)")
+        }
+        return m
+    }
+
+    /// Source ids as the tokenizer's post-processor wraps them; nil for a blank line.
+    func sourceIDs(_ line: String) -> [Int32]? {
+        line.allSatisfy(\.isWhitespace) ? nil : tokenizer.encode(line, addSpecial: true)
+    }
+
+    /// The text of a hypothesis, without its <eos> and special tokens, on one line.
+    func text(_ h: Hypothesis) -> String {
+        let s = tokenizer.decode(h.content(eos: Int32(config.eosId)), skipSpecial: true)
+        return String(s.map { $0.isNewline ? " " : $0 })
+    }
+}
+
+/// Decoding options shared by translate and evaluate.
+struct SearchOptions: ParsableArguments {
+    @Option(help: "Beam size; 1 is greedy decoding (the paper used 4).")
+    var beam = 4
+
+    @Option(help: "GNMT length penalty α: hypotheses are ranked by log P / ((5 + |Y|)/6)^α.")
+    var lengthPenalty: Float = 0.6
+
+    @Option(help: "Sentences decoded together.")
+    var batchSize = 32
+
+    @Option(help: "Output length cap a·|source| + b tokens: a.")
+    var maxLengthA: Double = 1
+
+    @Option(help: "Output length cap a·|source| + b tokens: b (the paper: input length + 50).")
+    var maxLengthB = 50
+
+    @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
+    var threads: Int?
+
+    func validate() throws {
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard lengthPenalty.isFinite && lengthPenalty >= 0 else { throw ValidationError("--length-penalty must be a finite number ≥ 0") }
+        guard maxLengthA.isFinite && maxLengthA >= 0 && maxLengthA <= 1000 else { throw ValidationError("--max-length-a must be in [0, 1000]") }
+        guard maxLengthB >= 0 && maxLengthB <= 1_000_000 else { throw ValidationError("--max-length-b must be in [0, 1000000]") }
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
+    }
+
+    func translationOptions(nBest: Int = 1) -> TranslationOptions {
+        if let threads { ThreadPool.shared.threadCount = threads }
+        var o = TranslationOptions()
+        o.beamSize = beam
+        o.lengthPenalty = lengthPenalty
+        o.batchSize = batchSize
+        o.maxLengthA = maxLengthA
+        o.maxLengthB = maxLengthB
+        o.nBest = min(nBest, beam)
+        return o
+    }
+}

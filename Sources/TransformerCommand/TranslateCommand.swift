@@ -1,0 +1,105 @@
+// `transformer translate`: translates lines of text with an encoder-decoder model directory,
+// batched, writing one line per input line in input order (the paper's §6.1 decoding).
+import ArgumentParser
+import Foundation
+import Generation
+import Models
+
+struct TranslateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Translate lines of text (stdin by default) with a trained encoder-decoder model.",
+        discussion: """
+            MODEL holds config.json, weights.safetensors and tokenizer.json. Each input line gives one output
+            line, in order; empty lines stay empty. Sentences are batched by length and decoded with beam
+            search (--beam 1: greedy) until <eos> or --max-length-a·|source| + --max-length-b tokens.
+            With --n-best N, each input line gives N lines "INDEX ||| TRANSLATION ||| SCORE" instead.
+            """)
+
+    @Option(help: "Model directory.")
+    var model: String
+
+    @OptionGroup var search: SearchOptions
+
+    @Option(help: "Hypotheses per input line (at most the beam size).")
+    var nBest = 1
+
+    @Option(help: "Input file (default: stdin).")
+    var input: String?
+
+    @Option(help: "Output file (default: stdout).")
+    var output: String?
+
+    func validate() throws {
+        guard nBest >= 1 && nBest <= search.beam else { throw ValidationError("--n-best must be in 1...--beam (\(search.beam))") }
+    }
+
+    func run() throws {
+        let loaded = try DecodingModel(directory: model)
+        let translator = Translator(model: try loaded.encoderDecoder(for: "translate"),
+                                    options: search.translationOptions(nBest: nBest))
+        let lines = try readTextLines(input)
+        var out = try OutputStream(path: output)
+        // Chunks keep memory bounded on long inputs while leaving room to batch by length.
+        let chunk = max(search.batchSize * 16, 256)
+        var start = 0
+        while start < lines.count {
+            let part = lines[start..<min(lines.count, start + chunk)]
+            let sources = part.map { loaded.sourceIDs($0) }
+            let nonEmpty = sources.indices.filter { sources[$0] != nil }
+            let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
+            var results = [[Hypothesis]](repeating: [], count: sources.count)
+            for (i, h) in zip(nonEmpty, translated) { results[i] = h }
+            for (offset, hypotheses) in results.enumerated() {
+                if nBest == 1 {
+                    out.write((hypotheses.first.map(loaded.text) ?? "") + "\n")
+                } else {
+                    for h in hypotheses { out.write("\(start + offset) ||| \(loaded.text(h)) ||| \(h.score)\n") }
+                }
+            }
+            start += part.count
+        }
+        try out.close()
+    }
+}
+
+/// Lines of a file, or of stdin when `path` is nil (a final newline ends the last line).
+func readTextLines(_ path: String?) throws -> [String] {
+    guard let path else {
+        var lines: [String] = []
+        while let line = readLine(strippingNewline: true) { lines.append(line) }
+        return lines
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        throw ValidationError("input file '\(path)' does not exist")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+    var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+}
+
+/// stdout, or a file written in one go at the end.
+struct OutputStream {
+    let path: String?
+    var buffer = ""
+
+    init(path: String?) throws {
+        self.path = path
+        if let path, FileManager.default.fileExists(atPath: path + "/") {
+            throw ValidationError("output '\(path)' is a directory")
+        }
+    }
+
+    mutating func write(_ s: String) {
+        if path == nil { FileHandle.standardOutput.write(Data(s.utf8)) } else { buffer += s }
+    }
+
+    func close() throws {
+        guard let path else { return }
+        do { try buffer.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw ValidationError("cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
