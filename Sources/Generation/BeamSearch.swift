@@ -59,12 +59,13 @@ public struct BeamSearch: Sendable {
             for sentence in active {
                 let live = beams[sentence]
                 let length = live[0].tokens.count + 1
-                let excluded = length <= stopping.minLength ? eos : nil
                 var candidates: [Candidate] = []
                 for (b, beam) in live.enumerated() {
-                    let z = UnsafePointer(logits.data + (firstRow + b) * v)
-                    let lse = TokenScores.logSumExp(z, v, excluding: excluded)
-                    for (id, logit) in TokenScores.top(2 * beamSize, z, v, excluding: excluded) {
+                    let z = logits.data + (firstRow + b) * v
+                    // <eos> may not come yet: it gets probability 0.
+                    if length <= stopping.minLength { z[eos] = -.infinity }
+                    let lse = TokenScores.logSumExp(z, v)
+                    for (id, logit) in TokenScores.top(2 * beamSize, z, v) where logit > -.infinity {
                         candidates.append(Candidate(parent: b, token: id, logProbability: beam.logProbability + (logit - lse)))
                     }
                 }

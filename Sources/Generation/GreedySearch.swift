@@ -18,11 +18,12 @@ public enum GreedySearch {
             let v = logits.shape[1]
             var keep: [Int] = []
             for (row, sentence) in active.enumerated() {
-                let z = UnsafePointer(logits.data + row * v)
-                let excluded = results[sentence].tokens.count < stopping.minLength ? eos : nil
-                let token = TokenScores.argmax(z, v, excluding: excluded)
+                let z = logits.data + row * v
+                // <eos> may not come yet: it gets probability 0.
+                if results[sentence].tokens.count < stopping.minLength { z[eos] = -.infinity }
+                let token = TokenScores.argmax(z, v)
                 results[sentence].tokens.append(Int32(token))
-                results[sentence].logProbability += z[token] - TokenScores.logSumExp(z, v, excluding: excluded)
+                results[sentence].logProbability += z[token] - TokenScores.logSumExp(z, v)
                 if token != eos && results[sentence].tokens.count < stopping.maxLengths[sentence] {
                     keep.append(row)
                     last[keep.count - 1] = Int32(token)

@@ -1,37 +1,77 @@
 // Next-token scores from a row of logits: log-probabilities log softmax(z)_j = z_j − log Σ exp z,
 // the best token, and the best few, with ties going to the lower id so results never depend on
-// anything but the logits.
+// anything but the logits. These run over the whole vocabulary every step, so the maximum and
+// the sum of exponentials go eight lanes at a time.
 import Foundation
 
 enum TokenScores {
-    /// log Σ_j exp(z_j), skipping `excluded` (a token that may not be produced yet).
-    static func logSumExp(_ z: UnsafePointer<Float>, _ n: Int, excluding excluded: Int? = nil) -> Float {
-        var m = -Float.infinity
-        for j in 0..<n where j != excluded { m = max(m, z[j]) }
+    /// max_j z_j (−∞ for none).
+    static func maximum(_ z: UnsafePointer<Float>, _ n: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j + 8 <= n {
+            lanes = pointwiseMax(lanes, UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self))
+            j += 8
+        }
+        var m = lanes.max()
+        while j < n { m = max(m, z[j]); j += 1 }
+        return m
+    }
+
+    /// log Σ_j exp(z_j).
+    static func logSumExp(_ z: UnsafePointer<Float>, _ n: Int) -> Float {
+        let m = maximum(z, n)
         if m == -.infinity { return m }
-        var sum: Float = 0
-        for j in 0..<n where j != excluded { sum += exp(z[j] - m) }
-        return m + log(sum)
+        var lanes = SIMD8<Float>(repeating: 0)
+        var j = 0
+        let shift = SIMD8<Float>(repeating: m)
+        while j + 8 <= n {
+            lanes += exp(UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self) - shift)
+            j += 8
+        }
+        var sum = lanes.sum()
+        while j < n { sum += Foundation.exp(z[j] - m); j += 1 }
+        return m + Foundation.log(sum)
     }
 
-    /// The id of the largest logit (lowest id on ties), skipping `excluded`.
-    static func argmax(_ z: UnsafePointer<Float>, _ n: Int, excluding excluded: Int? = nil) -> Int {
-        var best = -1, value = -Float.infinity
-        for j in 0..<n where j != excluded && (best < 0 || z[j] > value) { (best, value) = (j, z[j]) }
-        return max(best, 0)
+    /// e^x for x ≤ 0 to within 2 ulp (Cephes' expf polynomial after a 2^n split); 0 below −87.
+    @inline(__always)
+    static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let clamped = pointwiseMax(x, SIMD8(repeating: -87))
+        let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+        let f = clamped - n * 0.693359375 + n * 2.12194440e-4
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = p * f + 1.3981999507e-3
+        p = p * f + 8.3334519073e-3
+        p = p * f + 4.1665795894e-2
+        p = p * f + 1.6666665459e-1
+        p = p * f + 5.0000001201e-1
+        let e = p * f * f + f + 1
+        let scale = unsafeBitCast((SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return (e * scale).replacing(with: 0, where: x .< -87)
     }
 
-    /// The `k` largest logits as (id, logit), best first (lower id first on ties), skipping `excluded`.
-    static func top(_ k: Int, _ z: UnsafePointer<Float>, _ n: Int, excluding excluded: Int? = nil) -> [(id: Int, logit: Float)] {
+    /// The id of the largest logit (the lowest such id).
+    static func argmax(_ z: UnsafePointer<Float>, _ n: Int) -> Int {
+        let m = maximum(z, n)
+        for j in 0..<n where z[j] == m { return j }
+        return 0
+    }
+
+    /// The `k` largest logits as (id, logit), best first (lower id first on ties); −∞ entries only
+    /// when fewer than k are finite.
+    static func top(_ k: Int, _ z: UnsafePointer<Float>, _ n: Int) -> [(id: Int, logit: Float)] {
         var out: [(id: Int, logit: Float)] = []
         out.reserveCapacity(k + 1)
-        for j in 0..<n where j != excluded {
+        var threshold = -Float.infinity
+        for j in 0..<n {
             let x = z[j]
-            if out.count == k, let last = out.last, !(x > last.logit) { continue }
+            if out.count == k && !(x > threshold) { continue }
             var i = out.count
             while i > 0 && x > out[i - 1].logit { i -= 1 }
             out.insert((j, x), at: i)
             if out.count > k { out.removeLast() }
+            if out.count == k { threshold = out[k - 1].logit }
         }
         return out
     }

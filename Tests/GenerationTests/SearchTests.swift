@@ -40,6 +40,29 @@ final class SearchTests: XCTestCase {
         }
     }
 
+    /// Greedy log-probabilities are the sums of log softmax of the uncached model, computed in Double.
+    func testGreedyLogProbabilities() throws {
+        let t = try translator(eosBias: 2)
+        t.options.beamSize = 1
+        t.options.minLength = 2
+        let src = TestModels.sources([6], vocab: 24)[0]
+        let h = t.translate([src])[0][0]
+        withNoGrad {
+            let (memory, padding) = t.model.encode(Tensor(ints: src, shape: [1, src.count]))
+            var prefix: [Int32] = [1]
+            var total = 0.0
+            for (i, token) in h.tokens.enumerated() {
+                let logits = t.model.project(t.model.decode(Tensor(ints: prefix, shape: [1, prefix.count]), memory: memory, sourcePadding: padding))
+                var row = logits.slice(axis: 1, i..<(i + 1)).scalars.map(Double.init)
+                if i < 2 { row[2] = -.infinity }
+                let m = row.max()!
+                total += row[Int(token)] - (m + log(row.reduce(0) { $0 + exp($1 - m) }))
+                prefix.append(token)
+            }
+            XCTAssertEqual(Double(h.logProbability), total, accuracy: 1e-4)
+        }
+    }
+
     func testBatchedEqualsAlone() throws {
         for (attention, positional) in [(AttentionKind.mha, PositionalEncodingKind.sinusoidal), (.gqa, .rope), (.mla, .alibi)] {
             let t = try translator(eosBias: 0, attention: attention, positional: positional)

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Peer benchmark for `transformer bench decode` (run by hand, never in tests or CI).
+
+Builds random-weight Hugging Face MarianMTModels of the bench presets' shapes (shared embedding,
+sinusoidal positions, untied output projection, ReLU, Post-LN), converts them with CTranslate2's
+converter, and measures decoding tokens/s the way `transformer bench decode` does: source length
+32, exactly --new-tokens output tokens per sentence (min = max decoding length), median of --runs
+timed runs after one warm-up, tokens/s = batch x new tokens / wall time (encoding included).
+Prints one JSON line per case with an "engine" key: ctranslate2 (float32, intra_threads 1 and 2)
+and transformers (torch threads 1 and 2). With --ours PATH it also runs our binary in the same
+session, interleaved, so all numbers share the machine's conditions.
+
+    python -m venv venv && venv/bin/pip install torch transformers ctranslate2 sentencepiece
+    venv/bin/python scripts/bench_ctranslate2_decode.py --presets tiny small base \
+        --ours .build/release/transformer
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+import ctranslate2
+import torch
+import transformers
+
+PRESETS = {  # d_model, heads, layers (each side), d_ff, vocabulary
+    "tiny": (128, 4, 2, 512, 8000),
+    "small": (256, 8, 3, 1024, 10000),
+    "base": (512, 8, 6, 2048, 32000),
+}
+CASES = [(1, 1), (16, 1), (1, 4)]  # (batch, beam)
+SOURCE_LENGTH = 32
+
+
+def marian(preset):
+    # As Marian models on the Hub: the last id is <pad>, which starts the decoder; the CTranslate2
+    # converter drops it again (it starts from a zero embedding), leaving `vocab` tokens.
+    d, h, layers, ff, vocab = PRESETS[preset]
+    config = transformers.MarianConfig(
+        vocab_size=vocab + 1, decoder_vocab_size=vocab + 1, d_model=d, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=ff, decoder_ffn_dim=ff,
+        activation_function="relu", max_position_embeddings=512, scale_embedding=True,
+        share_encoder_decoder_embeddings=True, tie_word_embeddings=False,
+        pad_token_id=vocab, bos_token_id=1, eos_token_id=2, decoder_start_token_id=vocab,
+        dropout=0.0, attention_dropout=0.0, activation_dropout=0.0)
+    torch.manual_seed(0)
+    model = transformers.MarianMTModel(config).eval()
+    return model
+
+
+class _Vocabulary:
+    """What the converter reads from a tokenizer: the token strings by id, <eos> and <unk>."""
+
+    def __init__(self, size):
+        self.tokens = ["<unk>", "<s>", "</s>"] + ["t%d" % i for i in range(3, size)] + ["<pad>"]
+        self.eos_token, self.unk_token = "</s>", "<unk>"
+
+    def get_vocab(self):
+        return {t: i for i, t in enumerate(self.tokens)}
+
+
+class _Converter(ctranslate2.converters.TransformersConverter):
+    """Converts an in-memory model (no tokenizer files: random weights need none). `directory`
+    holds the model's config.json, which the converter reads first."""
+
+    def __init__(self, directory, model, vocabulary):
+        model.config.save_pretrained(directory)
+        super().__init__(directory)
+        self._model, self._vocabulary = model, vocabulary
+
+    def load_model(self, model_class, model_name_or_path, **kwargs):
+        return self._model
+
+    def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
+        return self._vocabulary
+
+
+def sources(batch, vocab):
+    g = torch.Generator().manual_seed(2)
+    return torch.randint(3, vocab, (batch, SOURCE_LENGTH), generator=g)
+
+
+def median_rate(run, batch, new_tokens, runs):
+    run()
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        rates.append(batch * new_tokens / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def bench_ct2(directory, preset, batch, beam, threads, new_tokens, runs):
+    translator = ctranslate2.Translator(directory, device="cpu", compute_type="float32",
+                                        intra_threads=threads, inter_threads=1)
+    vocab = PRESETS[preset][4]
+    tokens = [["t%d" % int(i) for i in row] for row in sources(batch, vocab)]
+
+    def run():
+        out = translator.translate_batch(tokens, beam_size=beam, max_decoding_length=new_tokens,
+                                         min_decoding_length=new_tokens, max_batch_size=batch)
+        assert all(len(r.hypotheses[0]) == new_tokens for r in out), "CTranslate2 output length"
+
+    return median_rate(run, batch, new_tokens, runs)
+
+
+def bench_hf(model, preset, batch, beam, threads, new_tokens, runs):
+    torch.set_num_threads(threads)
+    ids = sources(batch, PRESETS[preset][4])
+
+    def run():
+        with torch.inference_mode():
+            out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beam, do_sample=False,
+                                 max_new_tokens=new_tokens, min_new_tokens=new_tokens)
+        assert out.shape[1] == new_tokens + 1, "transformers output length"
+
+    return median_rate(run, batch, new_tokens, runs)
+
+
+def bench_ours(binary, preset, batch, beam, threads, new_tokens, runs):
+    out = subprocess.run([binary, "bench", "decode", "--preset", preset, "--batch", str(batch), "--beam", str(beam),
+                          "--threads", str(threads), "--new-tokens", str(new_tokens), "--runs", str(runs)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["tokens_per_s"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--presets", nargs="+", default=["tiny", "small", "base"], choices=sorted(PRESETS))
+    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--hf-runs", type=int, default=3, help="timed runs for transformers (slow)")
+    parser.add_argument("--ours", help="path of our `transformer` binary, to measure it in the same session")
+    parser.add_argument("--skip-hf", action="store_true")
+    args = parser.parse_args()
+
+    for preset in args.presets:
+        model = marian(preset)
+        with tempfile.TemporaryDirectory() as directory:
+            target = os.path.join(directory, "ct2")
+            _Converter(os.path.join(directory, "hf"), model, _Vocabulary(PRESETS[preset][4])).convert(target, quantization=None, force=True)
+            for batch, beam in CASES:
+                for threads in args.threads:
+                    results = {}
+                    if args.ours:
+                        results["swift-transformer"] = bench_ours(args.ours, preset, batch, beam, threads,
+                                                                  args.new_tokens, args.runs)
+                    results["ctranslate2"] = bench_ct2(target, preset, batch, beam, threads, args.new_tokens, args.runs)
+                    if not args.skip_hf:
+                        results["transformers"] = bench_hf(model, preset, batch, beam, threads, args.new_tokens,
+                                                           args.hf_runs)
+                    for engine, rate in results.items():
+                        print(json.dumps({"engine": engine, "preset": preset, "batch": batch, "beam": beam,
+                                          "threads": threads, "tokens_per_s": round(rate, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
