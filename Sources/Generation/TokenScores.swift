@@ -35,10 +35,14 @@ enum TokenScores {
     }
 
     /// e^x for x ≤ 0 to within 2 ulp (Cephes' expf polynomial after a 2^n split); 0 below −87.
+    /// Rounding and the integer 2^n use the 1.5·2²³ trick: adding it leaves round(v) in the low
+    /// mantissa bits, with no per-lane conversion calls.
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let magic = SIMD8<Float>(repeating: 12_582_912)
         let clamped = pointwiseMax(x, SIMD8(repeating: -87))
-        let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+        let shifted = clamped * 1.44269504088896341 + magic
+        let n = shifted - magic
         let f = clamped - n * 0.693359375 + n * 2.12194440e-4
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
         p = p * f + 1.3981999507e-3
@@ -47,8 +51,9 @@ enum TokenScores {
         p = p * f + 1.6666665459e-1
         p = p * f + 5.0000001201e-1
         let e = p * f * f + f + 1
-        let scale = unsafeBitCast((SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return (e * scale).replacing(with: 0, where: x .< -87)
+        // The low bits of `shifted` hold n (two's complement); n + 127 in the exponent field is 2^n.
+        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &+ 127) &<< 23
+        return (e * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: 0, where: x .< -87)
     }
 
     /// The id of the largest logit (the lowest such id).
