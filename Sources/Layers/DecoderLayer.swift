@@ -84,6 +84,6 @@ public final class DecoderLayer: Module {
                                     sourcePadding: state.sourcePadding)
             }
         }
-        return feedForwardAddNorm(h) { feedForward($0) }
+        return feedForwardAddNorm(h) { feedForward.inference($0) }
     }
 }

@@ -13,9 +13,9 @@ extension MultiHeadAttention {
     /// Self-attention of new positions x: [R, T, d_model] over the cache, which they join.
     public func step(_ x: Tensor, cache: KeyValueCache) -> Tensor {
         let offset = cache.length
-        var q = MultiHeadAttention.splitHeads(query(x), heads)
-        var k = MultiHeadAttention.splitHeads(key(x), keyValueHeads)
-        let v = MultiHeadAttention.splitHeads(value(x), keyValueHeads)
+        var q = MultiHeadAttention.splitHeads(query.inference(x), heads)
+        var k = MultiHeadAttention.splitHeads(key.inference(x), keyValueHeads)
+        let v = MultiHeadAttention.splitHeads(value.inference(x), keyValueHeads)
         if let rotary {
             q = rotary(q, offset: offset)
             k = rotary(k, offset: offset)
@@ -23,7 +23,7 @@ extension MultiHeadAttention {
         cache.append(keys: k, values: v)
         let mask = CachedAttentionMask(queryOffset: offset, causal: true, alibiSlopes: useALiBi ? ALiBi.slopes(heads: heads) : nil)
         let y = ScaledDotProductAttention.attend(query: q * (1 / Float(headDimension).squareRoot()), cache: cache, mask: mask)
-        return output(MultiHeadAttention.mergeHeads(y))
+        return output.inference(MultiHeadAttention.mergeHeads(y))
     }
 
     /// Cross-attention keys and values of an encoder output [B, S, d_model]: [B, H_kv, S, d_k] each.
@@ -35,11 +35,11 @@ extension MultiHeadAttention {
     /// Cross-attention of decoder positions x: [R, T, d_model]; row r reads source `sourceRows[r]`,
     /// whose padding [B, S] is masked.
     public func step(_ x: Tensor, crossCache: KeyValueCache, sourceRows: [Int], sourcePadding: Tensor?) -> Tensor {
-        let q = MultiHeadAttention.splitHeads(query(x), heads)
+        let q = MultiHeadAttention.splitHeads(query.inference(x), heads)
         let mask = CachedAttentionMask(queryOffset: 0, causal: false, keyPadding: sourcePadding)
         let y = ScaledDotProductAttention.attend(query: q * (1 / Float(headDimension).squareRoot()), cache: crossCache,
                                                  cacheRows: sourceRows, mask: mask)
-        return output(MultiHeadAttention.mergeHeads(y))
+        return output.inference(MultiHeadAttention.mergeHeads(y))
     }
 }
 
@@ -58,10 +58,10 @@ extension MultiHeadLatentAttention {
         let (b, t) = (x.shape[0], x.shape[1])
         let (h, dh, dc, dr) = (heads, headDimension, latentDimension, ropeDimension)
         let offset = cache.length
-        let queryInput = queryDown.map { down in queryNorm.map { $0(down(x)) } ?? down(x) } ?? x
-        let qParts = MultiHeadAttention.splitHeads(queryUp(queryInput), h).split(sizes: [dh, dr], axis: -1)
-        let latent = keyValueNorm(keyValueDown(x)).reshaped([b, 1, t, dc])
-        let kRope = rotary(ropeKey(x).reshaped([b, 1, t, dr]), offset: offset)
+        let queryInput = queryDown.map { down in queryNorm.map { $0(down.inference(x)) } ?? down.inference(x) } ?? x
+        let qParts = MultiHeadAttention.splitHeads(queryUp.inference(queryInput), h).split(sizes: [dh, dr], axis: -1)
+        let latent = keyValueNorm(keyValueDown.inference(x)).reshaped([b, 1, t, dc])
+        let kRope = rotary(ropeKey.inference(x).reshaped([b, 1, t, dr]), offset: offset)
         cache.append(keys: Tensor.concat([latent, kRope], axis: -1))
         // [B, H, T, d] ↔ [H, B·T, d], so each head multiplies by its own slice of W_UK / W_UV.
         func byHead(_ y: Tensor) -> Tensor { y.permuted([1, 0, 2, 3]).reshaped([h, b * t, y.shape[3]]) }
@@ -71,6 +71,6 @@ extension MultiHeadLatentAttention {
         let mask = CachedAttentionMask(queryOffset: offset, causal: true)
         let y = ScaledDotProductAttention.attend(query: qFull * (1 / Float(dh + dr).squareRoot()), cache: cache, mask: mask)
         let heads = byRow(byHead(y).matmul(valueUp.weight.view([h, dh, dc]), transposeB: true))
-        return output(MultiHeadAttention.mergeHeads(heads))
+        return output.inference(MultiHeadAttention.mergeHeads(heads))
     }
 }

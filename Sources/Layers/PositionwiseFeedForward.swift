@@ -32,4 +32,16 @@ public final class PositionwiseFeedForward: Module {
         }
         return linear2(dropout(a))
     }
+
+    /// The same network for decoding (no dropout, no gradient), through the pre-packed kernels.
+    public func inference(_ x: Tensor) -> Tensor {
+        let h = linear1.inference(x)
+        let a: Tensor
+        switch activation {
+        case .relu: a = h.relu()
+        case .gelu: a = h.gelu()
+        case .swiglu: a = h.silu() * (gate?.inference(x) ?? h)
+        }
+        return linear2.inference(a)
+    }
 }

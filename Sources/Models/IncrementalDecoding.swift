@@ -14,7 +14,8 @@ extension EncoderDecoderModel {
     /// int32 tokens [R, T] at positions state.position..<+T → logits [R, V] for the token after the last.
     public func decodeStep(_ tokens: Tensor, state: IncrementalState) -> Tensor {
         let h = decoder.step(targetEmbedding(tokens, offset: state.position), state: state)
-        return project(lastPosition(h)).view([tokens.shape[0], -1])
+        let last = lastPosition(h)
+        return (generator.map { $0.inference(last) } ?? project(last)).view([tokens.shape[0], -1])
     }
 
     /// The most positions a target may have (learned positions have a fixed table), or nil.
@@ -30,7 +31,7 @@ extension DecoderOnlyModel {
     /// int32 tokens [R, T] (a prompt, then one token per step) → logits [R, V] for the next token.
     public func decodeStep(_ tokens: Tensor, state: IncrementalState) -> Tensor {
         let h = lastPosition(decoder.step(embedding(tokens, offset: state.position), state: state))
-        return (generator.map { $0(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)).view([tokens.shape[0], -1])
+        return (generator.map { $0.inference(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)).view([tokens.shape[0], -1])
     }
 
     public var positionLimit: Int? { config.positional == .learned ? config.maxLen : nil }
