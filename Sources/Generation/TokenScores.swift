@@ -10,7 +10,8 @@ enum TokenScores {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         var j = 0
         while j + 8 <= n {
-            lanes = pointwiseMax(lanes, UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self))
+            let v = UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
             j += 8
         }
         var m = lanes.max()
@@ -40,7 +41,8 @@ enum TokenScores {
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let magic = SIMD8<Float>(repeating: 12_582_912)
-        let clamped = pointwiseMax(x, SIMD8(repeating: -87))
+        let floor = SIMD8<Float>(repeating: -87)
+        let clamped = x.replacing(with: floor, where: x .< floor)
         let shifted = clamped * 1.44269504088896341 + magic
         let n = shifted - magic
         let f = clamped - n * 0.693359375 + n * 2.12194440e-4
@@ -53,7 +55,7 @@ enum TokenScores {
         let e = p * f * f + f + 1
         // The low bits of `shifted` hold n (two's complement); n + 127 in the exponent field is 2^n.
         let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &+ 127) &<< 23
-        return (e * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: 0, where: x .< -87)
+        return (e * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: 0, where: x .< floor)
     }
 
     /// The id of the largest logit (the lowest such id).
