@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
-        .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Checkpoints", "Tokenization"]),
     ],
     swiftLanguageModes: [.v5]
 )
