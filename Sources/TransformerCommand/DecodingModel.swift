@@ -17,11 +17,11 @@ struct DecodingModel {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("model directory '\(path)' does not exist")
+            throw DecodingCommandError("model directory '\(path)' does not exist")
         }
         let tokenizerPath = url.appendingPathComponent("tokenizer.json").path
         guard FileManager.default.fileExists(atPath: tokenizerPath) else {
-            throw ValidationError("model directory '\(path)' has no tokenizer.json")
+            throw DecodingCommandError("model directory '\(path)' has no tokenizer.json")
         }
         let loaded = try ModelDirectory.load(url)
         tokenizer = try Tokenizer(contentsOfFile: tokenizerPath)
@@ -29,7 +29,7 @@ struct DecodingModel {
         model = loaded.model
         let inputVocabulary = config.family == .decoderOnly ? config.tgtVocab : config.srcVocab
         guard tokenizer.vocabSize <= inputVocabulary else {
-            throw ValidationError("tokenizer.json has \(tokenizer.vocabSize) tokens but the model's input vocabulary has \(inputVocabulary)")
+            throw DecodingCommandError("tokenizer.json has \(tokenizer.vocabSize) tokens but the model's input vocabulary has \(inputVocabulary)")
         }
         if let eos = tokenizer.eosID, Int(eos) != config.eosId {
             FileHandle.standardError.write(Data("warning: tokenizer <eos> is \(eos) but config eos_id is \(config.eosId); decoding stops at \(config.eosId)\n".utf8))
@@ -38,14 +38,14 @@ struct DecodingModel {
 
     func encoderDecoder(for command: String) throws -> EncoderDecoderModel {
         guard case .encoderDecoder(let m) = model else {
-            throw ValidationError("\(command) needs an encoder-decoder model, but this one is \(config.family.rawValue)")
+            throw DecodingCommandError("\(command) needs an encoder-decoder model, but this one is \(config.family.rawValue)")
         }
         return m
     }
 
     func decoderOnly(for command: String) throws -> DecoderOnlyModel {
         guard case .decoderOnly(let m) = model else {
-            throw ValidationError("\(command) needs a decoder-only model, but this one is \(config.family.rawValue)")
+            throw DecodingCommandError("\(command) needs a decoder-only model, but this one is \(config.family.rawValue)")
         }
         return m
     }
@@ -102,4 +102,10 @@ struct SearchOptions: ParsableArguments {
         o.nBest = min(nBest, beam)
         return o
     }
+}
+
+/// A problem found while running (a missing file, the wrong kind of model): reported without usage.
+struct DecodingCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

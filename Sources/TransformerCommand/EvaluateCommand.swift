@@ -32,11 +32,11 @@ struct EvaluateCommand: ParsableCommand {
         let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: search.translationOptions())
         let sources = try readTextLines(source)
         guard let referenceData = FileManager.default.contents(atPath: reference) else {
-            throw ValidationError("cannot read reference file '\(reference)'")
+            throw DecodingCommandError("cannot read reference file '\(reference)'")
         }
         let references = try Segments.lines(utf8: referenceData)
         guard sources.count == references.count else {
-            throw ValidationError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
+            throw DecodingCommandError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
         }
         let ids = sources.map { loaded.sourceIDs($0) }
         let nonEmpty = ids.indices.filter { ids[$0] != nil }

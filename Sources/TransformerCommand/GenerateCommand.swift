@@ -52,7 +52,7 @@ struct GenerateCommand: ParsableCommand {
         let lm = try loaded.decoderOnly(for: "generate")
         let ids = [Int32(loaded.config.bosId)] + loaded.tokenizer.encode(prompt)
         if let limit = lm.positionLimit, ids.count >= limit {
-            throw ValidationError("the prompt has \(ids.count) tokens; this model has positions for \(limit)")
+            throw DecodingCommandError("the prompt has \(ids.count) tokens; this model has positions for \(limit)")
         }
         var sampler = Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed ?? UInt64.random(in: 0...UInt64.max))
         var all = ids

@@ -72,9 +72,9 @@ func readTextLines(_ path: String?) throws -> [String] {
     }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-        throw ValidationError("input file '\(path)' does not exist")
+        throw DecodingCommandError("input file '\(path)' does not exist")
     }
-    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw DecodingCommandError("cannot read '\(path)'") }
     var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
     return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
@@ -88,7 +88,7 @@ struct OutputStream {
     init(path: String?) throws {
         self.path = path
         if let path, FileManager.default.fileExists(atPath: path + "/") {
-            throw ValidationError("output '\(path)' is a directory")
+            throw DecodingCommandError("output '\(path)' is a directory")
         }
     }
 
@@ -99,7 +99,7 @@ struct OutputStream {
     func close() throws {
         guard let path else { return }
         do { try buffer.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw ValidationError("cannot write '\(path)': \(error.localizedDescription)")
+            throw DecodingCommandError("cannot write '\(path)': \(error.localizedDescription)")
         }
     }
 }
