@@ -40,8 +40,13 @@ extension ScaledDotProductAttention {
             let (row, head) = (i / hkv, i % hkv)
             let cacheRow = cacheRows?[row] ?? row
             let sc = sp + i * m * s
-            Gemm.sgemm(transA: false, transB: true, m: m, n: s, k: dk, alpha: 1, a: qp + i * m * dk, lda: dk,
-                       b: cache.keyPointer(row: cacheRow, head: head), ldb: cache.keyWidth, beta: 0, c: sc, ldc: s)
+            let direct = m * s * (dk + dv) <= 1 << 15
+            if direct {
+                dotProducts(qp + i * m * dk, rows: m, cache.keyPointer(row: cacheRow, head: head), count: s, stride: cache.keyWidth, width: dk, into: sc)
+            } else {
+                Gemm.sgemm(transA: false, transB: true, m: m, n: s, k: dk, alpha: 1, a: qp + i * m * dk, lda: dk,
+                           b: cache.keyPointer(row: cacheRow, head: head), ldb: cache.keyWidth, beta: 0, c: sc, ldc: s)
+            }
             let padding = mask.keyPadding.map { $0.data + cacheRow * s }
             for line in 0..<m {
                 let (g, ti) = (line / t, line % t)
@@ -56,8 +61,12 @@ extension ScaledDotProductAttention {
                 softmaxInPlace(x, s)
             }
             let (values, stride) = cache.valuePointer(row: cacheRow, head: head)
-            Gemm.sgemm(transA: false, transB: false, m: m, n: dv, k: s, alpha: 1, a: sc, lda: s,
-                       b: values, ldb: stride, beta: 0, c: op + i * m * dv, ldc: dv)
+            if direct {
+                weightedSums(sc, rows: m, values, count: s, stride: stride, width: dv, into: op + i * m * dv)
+            } else {
+                Gemm.sgemm(transA: false, transB: false, m: m, n: dv, k: s, alpha: 1, a: sc, lda: s,
+                           b: values, ldb: stride, beta: 0, c: op + i * m * dv, ldc: dv)
+            }
         }
         // Blocks are independent; spread them over the pool only when there is enough work.
         if r * h * t * s * (dk + dv) >= 1 << 16 {
@@ -66,6 +75,42 @@ extension ScaledDotProductAttention {
             for i in 0..<(r * hkv) { block(i) }
         }
         return out
+    }
+
+    // Small blocks (one new token over a short cache) cost less as plain loops than as GEMM calls.
+
+    /// out[r, j] = q_r · key_j for `rows` queries and `count` keys `stride` floats apart.
+    static func dotProducts(_ q: UnsafePointer<Float>, rows: Int, _ keys: UnsafePointer<Float>, count: Int, stride: Int,
+                            width: Int, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let qr = q + r * width
+            for j in 0..<count {
+                let kj = keys + j * stride
+                var lanes = SIMD8<Float>()
+                var p = 0
+                while p + 8 <= width {
+                    lanes += UnsafeRawPointer(qr + p).loadUnaligned(as: SIMD8<Float>.self)
+                        * UnsafeRawPointer(kj + p).loadUnaligned(as: SIMD8<Float>.self)
+                    p += 8
+                }
+                var sum = lanes.sum()
+                while p < width { sum += qr[p] * kj[p]; p += 1 }
+                out[r * count + j] = sum
+            }
+        }
+    }
+
+    /// out[r, :] = Σ_j w[r, j]·value_j for `rows` weight rows over `count` values `stride` floats apart.
+    static func weightedSums(_ w: UnsafePointer<Float>, rows: Int, _ values: UnsafePointer<Float>, count: Int, stride: Int,
+                             width: Int, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let o = out + r * width
+            o.update(repeating: 0, count: width)
+            for j in 0..<count {
+                let wj = w[r * count + j], vj = values + j * stride
+                for c in 0..<width { o[c] += wj * vj[c] }
+            }
+        }
     }
 
     /// The softmax of `Kernels.softmax` on one contiguous line (an all −∞ line gives zeros).
