@@ -76,10 +76,16 @@ static void softmax_rows(const float *x, float *y, long rows, long n, int log) {
         const float *src = x + i * n;
         float *dst = y + i * n;
         float m = row_max(src, n);
-        if (m == NEG_INF) m = 0;   // an all −∞ row: softmax 0, log-softmax −∞, never NaN
+        if (m == NEG_INF) {        // an all −∞ row: softmax 0, log-softmax −∞, never NaN
+            for (long j = 0; j < n; j++) dst[j] = log ? NEG_INF : 0;
+            continue;
+        }
         if (log) {
-            float lse = m + s_log(exp_sum(src, 0, n, m));
-            row_affine(src, dst, n, 1, -lse);
+            // (x − m) − log s, not x − (m + log s): exact where x = m even when |m| is huge.
+            float ls = s_log(exp_sum(src, 0, n, m));
+            long j = 0;
+            for (; j + W <= n; j += W) st(dst + j, (ld(src + j) - m) - ls);
+            if (j < n) stp(dst + j, (ldp(src + j, n - j, 0) - m) - ls, n - j);
         } else {
             float s = exp_sum(src, dst, n, m);
             row_affine(dst, dst, n, s > 0 ? 1 / s : 0, 0);

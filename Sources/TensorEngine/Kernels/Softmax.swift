@@ -41,12 +41,15 @@ extension Kernels {
             let src = p + base, dst = q + base
             var m = -Float.infinity
             for j in 0..<n { m = max(m, src[j * s]) }
-            if m == -.infinity { m = 0 }   // an all −∞ line: softmax 0, log-softmax −∞, never NaN
+            if m == -.infinity {   // an all −∞ line: softmax 0, log-softmax −∞, never NaN
+                for j in 0..<n { dst[j * s] = logarithmic ? -.infinity : 0 }
+                return
+            }
             var sum: Float = 0
             for j in 0..<n { let e = Foundation.exp(src[j * s] - m); dst[j * s] = e; sum += e }
             if logarithmic {
-                let lse = m + Foundation.log(sum)
-                for j in 0..<n { dst[j * s] = src[j * s] - lse }
+                let ls = Foundation.log(sum)
+                for j in 0..<n { dst[j * s] = (src[j * s] - m) - ls }
             } else {
                 let inv: Float = sum > 0 ? 1 / sum : 0
                 for j in 0..<n { dst[j * s] *= inv }
