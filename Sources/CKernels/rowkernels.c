@@ -34,6 +34,8 @@ void tk_unary_backward(int op, const float *x, const float *dy, float *dx, long 
     ops()->unary_backward(op, x, dy, dx, n);
 }
 
+void tk_binary(int op, const float *a, const float *b, float *c, long n) { ops()->binary(op, a, b, c, n); }
+
 void tk_softmax_rows(const float *x, float *y, long rows, long n, int log) { ops()->softmax_rows(x, y, rows, n, log); }
 
 void tk_softmax_backward_rows(const float *y, const float *dy, float *dx, long rows, long n, int log) {

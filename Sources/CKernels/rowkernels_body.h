@@ -246,6 +246,33 @@ static void unary_backward(int op, const float *x, const float *dy, float *dx, l
     }
 }
 
+INL vf binary_op(int op, vf a, vf b) {
+    switch (op) {
+    case TK_ADD: return a + b;
+    case TK_SUB: return a - b;
+    case TK_MUL: return a * b;
+    default: return a / b;
+    }
+}
+
+#define BINARY_LOOP(OP) \
+    for (; j + 2 * W <= n; j += 2 * W) { \
+        st(c + j, binary_op(OP, ld(a + j), ld(b + j))); \
+        st(c + j + W, binary_op(OP, ld(a + j + W), ld(b + j + W))); \
+    } \
+    for (; j < n; j++) c[j] = binary_op(OP, splat(a[j]), splat(b[j]))[0]; \
+    return;
+
+static void binary(int op, const float *a, const float *b, float *c, long n) {
+    long j = 0;
+    switch (op) {
+    case TK_ADD: BINARY_LOOP(TK_ADD)
+    case TK_SUB: BINARY_LOOP(TK_SUB)
+    case TK_MUL: BINARY_LOOP(TK_MUL)
+    default: BINARY_LOOP(TK_DIV)
+    }
+}
+
 typedef uint64_t vu64 __attribute__((vector_size(64)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
@@ -271,6 +298,6 @@ static void dropout(const float *x, float *y, float *mask, long n, uint64_t seed
 }
 
 const struct tk_row_ops TK_TABLE = {
-    unary, unary_backward, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
+    unary, unary_backward, binary, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
     cross_entropy_rows, cross_entropy_backward_rows, dropout,
 };

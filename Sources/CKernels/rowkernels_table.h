@@ -6,6 +6,7 @@
 struct tk_row_ops {
     void (*unary)(int, const float *, float *, long);
     void (*unary_backward)(int, const float *, const float *, float *, long);
+    void (*binary)(int, const float *, const float *, float *, long);
     void (*softmax_rows)(const float *, float *, long, long, int);
     void (*softmax_backward_rows)(const float *, const float *, float *, long, long, int);
     void (*norm_rows)(const float *, const float *, const float *, float *, float *, float *, long, long, float);

@@ -17,6 +17,10 @@ void tk_unary(int op, const float *x, float *y, long n);
 /// dx = dy·op'(x) for TK_GELU and TK_SILU (the ops whose derivative needs more than y).
 void tk_unary_backward(int op, const float *x, const float *dy, float *dx, long n);
 
+/// Binary ops on n contiguous floats: c = a op b.
+enum { TK_ADD = 0, TK_SUB = 1, TK_MUL = 2, TK_DIV = 3 };
+void tk_binary(int op, const float *a, const float *b, float *c, long n);
+
 /// Softmax (log = 0) or log-softmax (log = 1) of each row of n floats. An all −∞ row gives
 /// zeros (softmax) or −∞ (log-softmax).
 void tk_softmax_rows(const float *x, float *y, long rows, long n, int log);

@@ -17,6 +17,13 @@ public enum BinaryOp: String, Sendable { case add, sub, mul, div }
 
 extension Kernels {
     public static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+        if a.shape == b.shape {   // no broadcasting: one contiguous run, vectorised in C
+            let out = Tensor(uninitializedShape: a.shape)
+            let pa = a.data, pb = b.data, po = out.data
+            let code = Int32(op == .add ? TK_ADD : op == .sub ? TK_SUB : op == .mul ? TK_MUL : TK_DIV)
+            parallelElements(a.count) { r in tk_binary(code, pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
+            return out
+        }
         switch op {
         case .add: return binary(a, b, AddFunction.self, name: "add")
         case .sub: return binary(a, b, SubFunction.self, name: "sub")
