@@ -22,5 +22,6 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks: each prints one JSON line per measured case.",
         subcommands: [
             BenchGemm.self,
+            BenchOps.self,
         ])
 }
