@@ -65,12 +65,13 @@ public struct Tokenizer: Sendable {
         } else {
             byteLevel = false
         }
-        // A ByteLevel step without its regex or prefix space does not cut anything.
-        if case .byteLevel(false, false) = preTokenizer.last {
-            preTokenizerBody = Array(preTokenizer.dropLast())
-        } else {
-            preTokenizerBody = preTokenizer
-        }
+        preTokenizerBody = Tokenizer.cuttingSteps(preTokenizer)
+    }
+
+    /// The steps that cut text: a final ByteLevel step without regex or prefix space cuts nothing.
+    static func cuttingSteps(_ steps: [PreTokenizerStep]) -> [PreTokenizerStep] {
+        if case .byteLevel(false, false) = steps.last { return Array(steps.dropLast()) }
+        return steps
     }
 
     /// The token string of `id` (byte-level characters for BPE tokens), or nil.
@@ -116,7 +117,9 @@ public struct Tokenizer: Sendable {
             if skipSpecial && isSpecial[Int(id)] { continue }
             tokens.append(surface[Int(id)])
         }
-        return String(decoding: DecoderStep.apply(decoder, to: tokens), as: UTF8.self)
+        // Without a decoder, Hugging Face joins the token strings with spaces.
+        let bytes = decoder.isEmpty ? Array(tokens.joined(separator: [0x20])) : DecoderStep.apply(decoder, to: tokens)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

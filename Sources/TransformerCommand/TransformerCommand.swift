@@ -13,5 +13,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: each prints one JSON line per measured case.",
-        subcommands: [BenchGemm.self])
+        subcommands: [BenchGemm.self, BenchTokenizer.self])
 }
