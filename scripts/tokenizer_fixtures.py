@@ -34,7 +34,7 @@ CASES = [
     "ﬁne ﬂowers Ⅻ ｆｕｌｌｗｉｄｔｈ ½ ²", "tabs\tand\nnewlines\r\nhere", "\u00a0nbsp\u00a0 \u3000ideo\u3000 \u2028ls \u0085nel",
     "ctrl\x00\x01\x1b\x7f end", "▁ ▁x x▁ Ġ Ċ Ä", "\ufeffbom \ufffd \uffff \U0010ffff \ue000", "12345 3.14159 1,000,000 ٣٤٥",
     "Ελληνικά русский עברית العربية", "x" * 300, "word " * 60, "a-b_c--d...e!?¿¡«»„“", "  leading and trailing  ",
-    "\u200b\u200czero\u200dwidth", "🏳️‍🌈 flags 🇩🇪🇬🇧", "ÅÅ ﬀ ǅ", "über-cool", "A man's dog isn't here.",
+    "\u200b\u200czero\u200dwidth", "🏳️‍🌈 flags 🇩🇪🇬🇧", "ÅÅ ﬀ ǅ", "über-cool", "A man's dog isn't here.", "ΟΔΟΣ ΑΣ. Σ ΣΑ İstanbul ǅ",
 ]
 
 
