@@ -135,7 +135,7 @@ struct Encoder {
     private var preTokenizer: PreTokenizer
     private var merger = WordMerger()
     private var pieces: [Range<Int>] = []
-    private var cache = ByteStringTable(capacity: 4096)
+    private var cache = ByteStringTable(capacity: 64)  // grows; single encodes stay cheap
     private var cacheStarts: [Int] = [0]
     private var cacheIDs: [Int32] = []
     private static let cacheLimit = 100_000, cacheableLength = 256
