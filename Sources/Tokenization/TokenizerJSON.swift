@@ -23,10 +23,12 @@ extension Tokenizer {
             if let v = model[key], !v.isNull, v.string != "" { throw unsupported("BPE \(key)") }
         }
         guard case let .object(vocabMembers)? = model["vocab"] else { throw invalid("model has no \"vocab\" object") }
+        // Ids index dense tables, so a stray huge id must not allocate gigabytes.
+        let maxID = 1 << 24
         var vocab: [([UInt8], Int32)] = []
         vocab.reserveCapacity(vocabMembers.count)
         for (token, idValue) in vocabMembers {
-            guard let id = idValue.int, id >= 0, id < Int(Int32.max) else { throw invalid("vocab id of \"\(token)\" is not a non-negative integer") }
+            guard let id = idValue.int, (0..<maxID).contains(id) else { throw invalid("vocab id of \"\(token)\" is not an integer in 0..<\(maxID)") }
             vocab.append((Array(token.utf8), Int32(id)))
         }
         var merges: [([UInt8], [UInt8])] = []
@@ -56,8 +58,8 @@ extension Tokenizer {
 
         var added: [AddedToken] = []
         for t in root["added_tokens"]?.array ?? [] {
-            guard let id = t["id"]?.int, id >= 0, id < Int(Int32.max), let content = t["content"]?.string else {
-                throw invalid("an added token lacks \"id\" or \"content\"")
+            guard let id = t["id"]?.int, (0..<maxID).contains(id), let content = t["content"]?.string else {
+                throw invalid("an added token lacks \"content\" or an \"id\" in 0..<\(maxID)")
             }
             added.append(AddedToken(id: Int32(id), content: content, special: t["special"]?.bool ?? false))
         }

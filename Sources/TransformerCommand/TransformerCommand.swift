@@ -23,5 +23,6 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             BenchGemm.self,
             BenchOps.self,
+            BenchTokenizer.self,
         ])
 }
