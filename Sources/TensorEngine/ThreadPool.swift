@@ -16,28 +16,19 @@ public final class ThreadPool: @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    private final class Job {
-        let body: (Int) -> Void
+    /// The loop being run: a pointer to the caller's closure, valid until `parallelFor` returns.
+    private struct Work {
+        let body: UnsafeRawPointer
         let count: Int
         let participants: Int
-        let next = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
-        init(body: @escaping (Int) -> Void, count: Int, participants: Int) {
-            self.body = body; self.count = count; self.participants = participants
-        }
-        func run() {
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= count { return }
-                body(i)
-                done.wrappingAdd(1, ordering: .releasing)
-            }
-        }
     }
 
     private let mutex = NSCondition()
     private let generation = Atomic<Int>(0)
-    private var job: Job?
+    private var work: Work?
+    private let next = Atomic<Int>(0)
+    /// Workers that have finished with the current loop and will not touch its closure again.
+    private let finished = Atomic<Int>(0)
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
     private static let spinIterations = 200_000
@@ -60,7 +51,8 @@ public final class ThreadPool: @unchecked Sendable {
         mutex.lock(); defer { mutex.unlock() }
         while workers.count < threadCount - 1 {
             let index = workers.count
-            let t = Thread { [unowned self] in self.workerLoop(index: index) }
+            // Workers keep their pool alive: a pool lives as long as the process.
+            let t = Thread { self.workerLoop(index: index) }
             t.threadDictionary[ThreadPool.workerKey] = true
             t.stackSize = 8 << 20
             workers.append(t)
@@ -78,9 +70,25 @@ public final class ThreadPool: @unchecked Sendable {
             mutex.lock()
             while generation.load(ordering: .acquiring) == seen { mutex.wait() }
             seen = generation.load(ordering: .acquiring)
-            let current = job
+            let current = work
             mutex.unlock()
-            if let current, index + 1 < current.participants { current.run() }
+            // The caller waits for every participant, so `current` is the loop of generation `seen`.
+            if let current, index + 1 < current.participants {
+                runItems(current)
+                finished.wrappingAdd(1, ordering: .releasing)
+            }
+        }
+    }
+
+    /// Takes items until none are left. Not inlined, so each call's copy of the closure is released
+    /// before the caller of this function reports that it is finished.
+    @inline(never)
+    private func runItems(_ w: Work) {
+        let body = w.body.assumingMemoryBound(to: ((Int) -> Void).self)
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= w.count { return }
+            body.pointee(i)
         }
     }
 
@@ -98,15 +106,19 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escaping in
-            let j = Job(body: escaping, count: count, participants: participants)
-            mutex.lock()
-            job = j
-            generation.wrappingAdd(1, ordering: .releasing)
-            mutex.broadcast()
-            mutex.unlock()
-            j.run()
-            while j.done.load(ordering: .acquiring) < count {}
-            mutex.lock(); job = nil; mutex.unlock()
+            withUnsafePointer(to: escaping) { pointer in
+                let w = Work(body: UnsafeRawPointer(pointer), count: count, participants: participants)
+                mutex.lock()
+                work = w
+                next.store(0, ordering: .relaxed)
+                finished.store(0, ordering: .relaxed)
+                generation.wrappingAdd(1, ordering: .releasing)
+                mutex.broadcast()
+                mutex.unlock()
+                runItems(w)
+                while finished.load(ordering: .acquiring) < participants - 1 {}
+                mutex.lock(); work = nil; mutex.unlock()
+            }
         }
         busy.store(false, ordering: .releasing)
     }

@@ -1,0 +1,36 @@
+// Portable C SGEMM micro-kernel (4×8 tile) and GEMV kernels, for CPUs without AVX2.
+#include "sgemm_impl.h"
+
+#define MR TK_GENERIC_MR
+#define NR TK_GENERIC_NR
+
+void tk_sgemm_generic(TK_SGEMM_ARGS) {
+    float t[MR][NR] = {{0}};
+    for (int64_t p = 0; p < kc; p++, a += MR, b += NR)
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++) t[i][j] += a[i] * b[j];
+    for (int64_t i = 0; i < mr; i++)
+        for (int64_t j = 0; j < nr; j++) {
+            float s = alpha * t[i][j];
+            c[i * ldc + j] = beta != 0.0f ? s + beta * c[i * ldc + j] : s;
+        }
+}
+
+void tk_sgemv_rows_generic(TK_SGEMV_ARGS) {
+    for (int64_t j = 0; j < n; j++) {
+        float s = 0;
+        for (int64_t p = 0; p < k; p++) s += x[p] * m[p * ldm + j];
+        s *= alpha;
+        y[j] = beta != 0.0f ? s + beta * y[j] : s;
+    }
+}
+
+void tk_sgemv_dots_generic(TK_SGEMV_ARGS) {
+    for (int64_t j = 0; j < n; j++) {
+        const float *r = m + j * ldm;
+        float s = 0;
+        for (int64_t p = 0; p < k; p++) s += x[p] * r[p];
+        s *= alpha;
+        y[j] = beta != 0.0f ? s + beta * y[j] : s;
+    }
+}

@@ -1,0 +1,126 @@
+// Packed, cache-blocked, threaded SGEMM driver (BLIS loop order) over the C micro-kernels.
+import CKernels
+
+/// A read-only matrix view: element (r, s) is at `base[r * rowStride + s * colStride]`.
+struct GemmOperand {
+    let base: UnsafePointer<Float>
+    let rowStride: Int
+    let colStride: Int
+}
+
+enum GemmPacked {
+    /// Depth of a packed block: a kc×32 B micro-panel (32 KB) stays in the 48 KB L1d.
+    static let kc = 256
+    /// Rows of a packed A block: about 336×kc floats (340 KB) stay in the 1 MB L2.
+    static let mcTarget = 336
+    /// Columns of a packed B panel: kc×4096 floats (4 MB) stay in the 32 MB L3, shared by both cores.
+    static let ncMax = 4096
+
+    @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
+
+    /// C = alpha·A·B + beta·C for m×k `a`, k×n `b`, with `threads` > 1 spreading output blocks
+    /// over the shared pool. Every element's sum runs over the same kc blocks in the same order,
+    /// so the result does not depend on `threads`.
+    static func run(
+        _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
+        a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    ) {
+        guard let kernel = kernels.sgemm else { return }
+        let mr = Int(kernels.mr), nr = Int(kernels.nr)
+        // Balanced row blocks; when threaded, a multiple of the thread count so no core idles.
+        var mBlocks = (m + mcTarget - 1) / mcTarget
+        if threads > 1 { mBlocks = min(roundUp(mBlocks, threads), (m + mr - 1) / mr) }
+        let mc = roundUp((m + mBlocks - 1) / mBlocks, mr)
+        mBlocks = (m + mc - 1) / mc
+        let kcMax = min(k, kc)
+        let bPanel = GemmBuffers.take(kcMax * roundUp(min(n, ncMax), nr))
+        defer { GemmBuffers.give(bPanel) }
+
+        for jc in stride(from: 0, to: n, by: ncMax) {
+            let nCur = min(ncMax, n - jc)
+            let strips = (nCur + nr - 1) / nr
+            // Too few row blocks for the threads: also split the panel's columns.
+            let nGroups = threads > mBlocks ? min(strips, (threads + mBlocks - 1) / mBlocks) : 1
+            let stripsPerGroup = (strips + nGroups - 1) / nGroups
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kCur = min(kc, k - pc)
+                let betaNow: Float = pc == 0 ? beta : 1
+                let bp = bPanel.floats
+                let packStrips = { (range: Range<Int>) in
+                    for s in range {
+                        packB(b, row: pc, col: jc + s * nr, kc: kCur, cols: min(nr, nCur - s * nr), nr: nr,
+                              into: bp + s * nr * kCur)
+                    }
+                }
+                let block = { (item: Int) in
+                    let i0 = (item / nGroups) * mc, mCur = min(mc, m - i0)
+                    let g = item % nGroups
+                    let aBlock = GemmBuffers.take(roundUp(mCur, mr) * kCur)
+                    defer { GemmBuffers.give(aBlock) }
+                    let ap = aBlock.floats
+                    for ir in stride(from: 0, to: mCur, by: mr) {
+                        packA(a, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, mr: mr, into: ap + ir * kCur)
+                    }
+                    for s in min(strips, g * stripsPerGroup) ..< min(strips, (g + 1) * stripsPerGroup) {
+                        let j0 = s * nr, cols = min(nr, nCur - j0)
+                        let bs = UnsafePointer(bp + j0 * kCur)
+                        let cs = c + i0 * ldc + jc + j0
+                        for ir in stride(from: 0, to: mCur, by: mr) {
+                            kernel(Int64(kCur), ap + ir * kCur, bs, cs + ir * ldc, Int64(ldc),
+                                   Int64(min(mr, mCur - ir)), Int64(cols), alpha, betaNow)
+                        }
+                    }
+                }
+                if threads > 1 {
+                    ThreadPool.shared.parallelRanges(strips, grain: max(1, strips / threads), packStrips)
+                    ThreadPool.shared.parallelFor(mBlocks * nGroups, block)
+                } else {
+                    packStrips(0..<strips)
+                    for item in 0..<mBlocks * nGroups { block(item) }
+                }
+            }
+        }
+    }
+
+    /// Packs rows row..<row+rows (≤ mr) of `a`, columns col..<col+kc, as kc steps of mr floats,
+    /// zero-padding missing rows.
+    @inline(__always)
+    static func packA(_ a: GemmOperand, row: Int, col: Int, rows: Int, kc: Int, mr: Int,
+                      into dst: UnsafeMutablePointer<Float>) {
+        let src = a.base + row * a.rowStride + col * a.colStride
+        if a.rowStride == 1 {
+            for p in 0..<kc {
+                let s = src + p * a.colStride, d = dst + p * mr
+                for i in 0..<rows { d[i] = s[i] }
+                for i in rows..<mr { d[i] = 0 }
+            }
+        } else {
+            for i in 0..<rows {
+                let s = src + i * a.rowStride
+                for p in 0..<kc { dst[p * mr + i] = s[p * a.colStride] }
+            }
+            for i in rows..<mr { for p in 0..<kc { dst[p * mr + i] = 0 } }
+        }
+    }
+
+    /// Packs rows row..<row+kc, columns col..<col+cols (≤ nr) of `b` as kc steps of nr floats,
+    /// zero-padding missing columns.
+    @inline(__always)
+    static func packB(_ b: GemmOperand, row: Int, col: Int, kc: Int, cols: Int, nr: Int,
+                      into dst: UnsafeMutablePointer<Float>) {
+        let src = b.base + row * b.rowStride + col * b.colStride
+        if b.colStride == 1 {
+            for p in 0..<kc {
+                let s = src + p * b.rowStride, d = dst + p * nr
+                for j in 0..<cols { d[j] = s[j] }
+                for j in cols..<nr { d[j] = 0 }
+            }
+        } else {
+            for j in 0..<cols {
+                let s = src + j * b.colStride
+                for p in 0..<kc { dst[p * nr + j] = s[p * b.rowStride] }
+            }
+            for j in cols..<nr { for p in 0..<kc { dst[p * nr + j] = 0 } }
+        }
+    }
+}
