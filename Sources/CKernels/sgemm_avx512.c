@@ -96,4 +96,56 @@ TK_TARGET void tk_sgemv_dots_avx512(TK_SGEMV_ARGS) {
         }
     }
 }
+
+// Transposes 16 vectors of 16 floats in registers (rows in, columns out).
+TK_TARGET static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+}
+
+// 16×16 blocks: 16 vectors × 16 steps loaded, transposed, stored as 16 steps of (up to) 16 lanes.
+TK_TARGET void tk_pack_transpose_avx512(TK_PACK_ARGS) {
+    for (int64_t i0 = 0; i0 < width; i0 += 16) {
+        __mmask16 out = lanes(width - i0);
+        int64_t rows = count - i0;
+        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+            __mmask16 in = lanes(kc - p0);
+            __m512 r[16];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) {
+                if (i < rows) {
+                    // Source rows are long strided streams: fetch ahead to overlap misses.
+                    _mm_prefetch((const char *)(src + (i0 + i) * ld + p0 + 64), _MM_HINT_T0);
+                    r[i] = _mm512_maskz_loadu_ps(in, src + (i0 + i) * ld + p0);
+                } else {
+                    r[i] = _mm512_setzero_ps();
+                }
+            }
+            transpose16(r);
+            int64_t steps = kc - p0 < 16 ? kc - p0 : 16;
+            for (int64_t q = 0; q < steps; q++) _mm512_mask_storeu_ps(dst + (p0 + q) * width + i0, out, r[q]);
+        }
+    }
+}
 #endif

@@ -14,7 +14,10 @@
                       int64_t mr, int64_t nr, float alpha, float beta
 #define TK_SGEMV_ARGS int64_t n, int64_t k, const float *x, const float *m, int64_t ldm, \
                       float *y, float alpha, float beta
+#define TK_PACK_ARGS const float *src, int64_t ld, int64_t count, int64_t kc, int64_t width, float *dst
 
+void tk_pack_copy_generic(TK_PACK_ARGS);
+void tk_pack_transpose_generic(TK_PACK_ARGS);
 void tk_sgemm_generic(TK_SGEMM_ARGS);
 void tk_sgemv_rows_generic(TK_SGEMV_ARGS);
 void tk_sgemv_dots_generic(TK_SGEMV_ARGS);
@@ -22,6 +25,7 @@ void tk_sgemv_dots_generic(TK_SGEMV_ARGS);
 void tk_sgemm_avx2(TK_SGEMM_ARGS);
 void tk_sgemv_rows_avx2(TK_SGEMV_ARGS);
 void tk_sgemv_dots_avx2(TK_SGEMV_ARGS);
+void tk_pack_transpose_avx512(TK_PACK_ARGS);
 void tk_sgemm_avx512(TK_SGEMM_ARGS);
 void tk_sgemv_rows_avx512(TK_SGEMV_ARGS);
 void tk_sgemv_dots_avx512(TK_SGEMV_ARGS);

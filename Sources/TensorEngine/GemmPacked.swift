@@ -10,7 +10,7 @@ struct GemmOperand {
 
 enum GemmPacked {
     /// Depth of a packed block: a kc×32 B micro-panel (32 KB) stays in the 48 KB L1d.
-    static let kc = 256
+    static let kc = 512
     /// Rows of a packed A block: about 336×kc floats (340 KB) stay in the 1 MB L2.
     static let mcTarget = 336
     /// Columns of a packed B panel: kc×4096 floats (4 MB) stay in the 32 MB L3, shared by both cores.
@@ -25,7 +25,7 @@ enum GemmPacked {
         _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
         a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
     ) {
-        guard let kernel = kernels.sgemm else { return }
+        guard let kernel = kernels.sgemm, kernels.pack_copy != nil, kernels.pack_transpose != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
         // Balanced row blocks; when threaded, a multiple of the thread count so no core idles.
         var mBlocks = (m + mcTarget - 1) / mcTarget
@@ -48,7 +48,7 @@ enum GemmPacked {
                 let bp = bPanel.floats
                 let packStrips = { (range: Range<Int>) in
                     for s in range {
-                        packB(b, row: pc, col: jc + s * nr, kc: kCur, cols: min(nr, nCur - s * nr), nr: nr,
+                        packB(b, kernels, row: pc, col: jc + s * nr, kc: kCur, cols: min(nr, nCur - s * nr),
                               into: bp + s * nr * kCur)
                     }
                 }
@@ -59,7 +59,7 @@ enum GemmPacked {
                     defer { GemmBuffers.give(aBlock) }
                     let ap = aBlock.floats
                     for ir in stride(from: 0, to: mCur, by: mr) {
-                        packA(a, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, mr: mr, into: ap + ir * kCur)
+                        packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: ap + ir * kCur)
                     }
                     for s in min(strips, g * stripsPerGroup) ..< min(strips, (g + 1) * stripsPerGroup) {
                         let j0 = s * nr, cols = min(nr, nCur - j0)
@@ -82,45 +82,27 @@ enum GemmPacked {
         }
     }
 
-    /// Packs rows row..<row+rows (≤ mr) of `a`, columns col..<col+kc, as kc steps of mr floats,
-    /// zero-padding missing rows.
+    /// Packs rows row..<row+rows (≤ mr) of `a`, columns col..<col+kc, as kc steps of mr floats.
     @inline(__always)
-    static func packA(_ a: GemmOperand, row: Int, col: Int, rows: Int, kc: Int, mr: Int,
+    static func packA(_ a: GemmOperand, _ kernels: tk_sgemm_kernels, row: Int, col: Int, rows: Int, kc: Int,
                       into dst: UnsafeMutablePointer<Float>) {
         let src = a.base + row * a.rowStride + col * a.colStride
         if a.rowStride == 1 {
-            for p in 0..<kc {
-                let s = src + p * a.colStride, d = dst + p * mr
-                for i in 0..<rows { d[i] = s[i] }
-                for i in rows..<mr { d[i] = 0 }
-            }
+            kernels.pack_copy(src, Int64(a.colStride), Int64(rows), Int64(kc), Int64(kernels.mr), dst)
         } else {
-            for i in 0..<rows {
-                let s = src + i * a.rowStride
-                for p in 0..<kc { dst[p * mr + i] = s[p * a.colStride] }
-            }
-            for i in rows..<mr { for p in 0..<kc { dst[p * mr + i] = 0 } }
+            kernels.pack_transpose(src, Int64(a.rowStride), Int64(rows), Int64(kc), Int64(kernels.mr), dst)
         }
     }
 
-    /// Packs rows row..<row+kc, columns col..<col+cols (≤ nr) of `b` as kc steps of nr floats,
-    /// zero-padding missing columns.
+    /// Packs rows row..<row+kc, columns col..<col+cols (≤ nr) of `b` as kc steps of nr floats.
     @inline(__always)
-    static func packB(_ b: GemmOperand, row: Int, col: Int, kc: Int, cols: Int, nr: Int,
+    static func packB(_ b: GemmOperand, _ kernels: tk_sgemm_kernels, row: Int, col: Int, kc: Int, cols: Int,
                       into dst: UnsafeMutablePointer<Float>) {
         let src = b.base + row * b.rowStride + col * b.colStride
         if b.colStride == 1 {
-            for p in 0..<kc {
-                let s = src + p * b.rowStride, d = dst + p * nr
-                for j in 0..<cols { d[j] = s[j] }
-                for j in cols..<nr { d[j] = 0 }
-            }
+            kernels.pack_copy(src, Int64(b.rowStride), Int64(cols), Int64(kc), Int64(kernels.nr), dst)
         } else {
-            for j in 0..<cols {
-                let s = src + j * b.colStride
-                for p in 0..<kc { dst[p * nr + j] = s[p * b.rowStride] }
-            }
-            for j in cols..<nr { for p in 0..<kc { dst[p * nr + j] = 0 } }
+            kernels.pack_transpose(src, Int64(b.colStride), Int64(cols), Int64(kc), Int64(kernels.nr), dst)
         }
     }
 }

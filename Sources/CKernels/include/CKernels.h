@@ -18,11 +18,18 @@ typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b, f
 typedef void (*tk_sgemv_kernel_fn)(int64_t n, int64_t k, const float *x, const float *m, int64_t ldm,
                                    float *y, float alpha, float beta);
 
+/// Packing routine: writes kc steps of `width` floats (a zero-padded micro-panel) from `count` ≤ width
+/// source vectors. "copy" packs read step p at src[p·ld ..< p·ld + count]; "transpose" packs read
+/// vector i at src[i·ld ..< i·ld + kc] (so step p takes element p of every vector).
+typedef void (*tk_pack_fn)(const float *src, int64_t ld, int64_t count, int64_t kc, int64_t width, float *dst);
+
 /// The kernels of one SIMD level and the register tile their packing must match.
 typedef struct {
     tk_sgemm_kernel_fn sgemm;
     tk_sgemv_kernel_fn sgemv_rows;
     tk_sgemv_kernel_fn sgemv_dots;
+    tk_pack_fn pack_copy;
+    tk_pack_fn pack_transpose;
     int32_t mr;
     int32_t nr;
     int32_t level;
