@@ -7,7 +7,7 @@ tk_sgemm_kernels tk_sgemm_kernels_for_level(int level) {
     if (level > supported) level = supported;
 #if defined(__x86_64__) || defined(__i386__)
     if (level >= 2) return (tk_sgemm_kernels){tk_sgemm_avx512, tk_sgemv_rows_avx512, tk_sgemv_dots_avx512,
-                                              tk_pack_copy_generic, tk_pack_transpose_avx512,
+                                              tk_pack_copy_avx512, tk_pack_transpose_avx512,
                                               TK_AVX512_MR, TK_AVX512_NR, 2};
     if (level == 1) return (tk_sgemm_kernels){tk_sgemm_avx2, tk_sgemv_rows_avx2, tk_sgemv_dots_avx2,
                                               tk_pack_copy_generic, tk_pack_transpose_generic,

@@ -97,6 +97,20 @@ TK_TARGET void tk_sgemv_dots_avx512(TK_SGEMV_ARGS) {
     }
 }
 
+// Step p of every micro-panel comes from one contiguous source row, read front to back.
+TK_TARGET void tk_pack_copy_avx512(TK_PACK_ARGS) {
+    for (int64_t p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        for (int64_t q = 0; q * width < count; q++) {
+            float *d = dst + (q * kc + p) * width;
+            for (int64_t j = 0; j < width; j += 16) {
+                __m512 v = _mm512_maskz_loadu_ps(lanes(count - q * width - j), s + q * width + j);
+                _mm512_mask_storeu_ps(d + j, lanes(width - j), v);
+            }
+        }
+    }
+}
+
 // Transposes 16 vectors of 16 floats in registers (rows in, columns out).
 TK_TARGET static inline void transpose16(__m512 r[16]) {
     __m512 t[16];
@@ -135,8 +149,9 @@ TK_TARGET void tk_pack_transpose_avx512(TK_PACK_ARGS) {
 #pragma clang loop unroll(full)
             for (int i = 0; i < 16; i++) {
                 if (i < rows) {
-                    // Source rows are long strided streams: fetch ahead to overlap misses.
-                    _mm_prefetch((const char *)(src + (i0 + i) * ld + p0 + 64), _MM_HINT_T0);
+                    // Callers pack consecutive panels while computing on the last one: fetch the
+                    // same place of the next panel's vectors so its misses overlap that work.
+                    _mm_prefetch((const char *)(src + (i0 + i + width) * ld + p0), _MM_HINT_T1);
                     r[i] = _mm512_maskz_loadu_ps(in, src + (i0 + i) * ld + p0);
                 } else {
                     r[i] = _mm512_setzero_ps();

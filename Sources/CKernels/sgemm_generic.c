@@ -17,11 +17,16 @@ void tk_sgemm_generic(TK_SGEMM_ARGS) {
 }
 
 void tk_sgemv_rows_generic(TK_SGEMV_ARGS) {
-    for (int64_t j = 0; j < n; j++) {
-        float s = 0;
-        for (int64_t p = 0; p < k; p++) s += x[p] * m[p * ldm + j];
-        s *= alpha;
-        y[j] = beta != 0.0f ? s + beta * y[j] : s;
+    // 64 sums at a time, so each row of m is read front to back.
+    for (int64_t j0 = 0; j0 < n; j0 += 64) {
+        int64_t w = n - j0 < 64 ? n - j0 : 64;
+        float t[64] = {0};
+        for (int64_t p = 0; p < k; p++)
+            for (int64_t j = 0; j < w; j++) t[j] += x[p] * m[p * ldm + j0 + j];
+        for (int64_t j = 0; j < w; j++) {
+            float s = alpha * t[j];
+            y[j0 + j] = beta != 0.0f ? s + beta * y[j0 + j] : s;
+        }
     }
 }
 

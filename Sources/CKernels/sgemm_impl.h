@@ -25,6 +25,7 @@ void tk_sgemv_dots_generic(TK_SGEMV_ARGS);
 void tk_sgemm_avx2(TK_SGEMM_ARGS);
 void tk_sgemv_rows_avx2(TK_SGEMV_ARGS);
 void tk_sgemv_dots_avx2(TK_SGEMV_ARGS);
+void tk_pack_copy_avx512(TK_PACK_ARGS);
 void tk_pack_transpose_avx512(TK_PACK_ARGS);
 void tk_sgemm_avx512(TK_SGEMM_ARGS);
 void tk_sgemv_rows_avx512(TK_SGEMV_ARGS);

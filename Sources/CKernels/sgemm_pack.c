@@ -3,9 +3,14 @@
 #include "sgemm_impl.h"
 
 void tk_pack_copy_generic(TK_PACK_ARGS) {
-    for (int64_t p = 0; p < kc; p++, dst += width) {
-        memcpy(dst, src + p * ld, (size_t)count * sizeof(float));
-        memset(dst + count, 0, (size_t)(width - count) * sizeof(float));
+    for (int64_t p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        for (int64_t q = 0; q * width < count; q++) {
+            int64_t n = count - q * width < width ? count - q * width : width;
+            float *d = dst + (q * kc + p) * width;
+            memcpy(d, s + q * width, (size_t)n * sizeof(float));
+            memset(d + n, 0, (size_t)(width - n) * sizeof(float));
+        }
     }
 }
 

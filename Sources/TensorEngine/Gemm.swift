@@ -15,9 +15,10 @@ public enum Gemm {
         set { level.store(Int(tk_sgemm_kernels_for_level(Int32(clamping: newValue)).level), ordering: .relaxed) }
     }
 
-    /// Below this many multiply-adds (m·n·k) a GEMM runs on the calling thread: waking the pool
-    /// costs more than the second core gains.
-    static let parallelThreshold = 1 << 20
+    /// Below this many multiply-adds (m·n·k, about 128³: ~20 µs on one core) a GEMM runs on the
+    /// calling thread: a pool loop costs ~2 µs per fork-join and two per k block, and more when the
+    /// worker must be woken.
+    static let parallelThreshold = 1 << 21
 
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,

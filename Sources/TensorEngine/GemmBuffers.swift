@@ -31,7 +31,8 @@ enum GemmBuffers {
             if let i = list.indices.max(by: { list[$0].capacity < list[$1].capacity }) { list.remove(at: i) }
             return nil
         }
-        return fit ?? PackBuffer(capacity: max(count, 1))
+        // Powers of two: a slightly larger request later still fits.
+        return fit ?? PackBuffer(capacity: 1 << (Int.bitWidth - (max(count, 16) - 1).leadingZeroBitCount))
     }
 
     static func give(_ buffer: PackBuffer) {

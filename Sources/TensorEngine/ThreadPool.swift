@@ -27,8 +27,8 @@ public final class ThreadPool: @unchecked Sendable {
     private let generation = Atomic<Int>(0)
     private var work: Work?
     private let next = Atomic<Int>(0)
-    /// Workers that have finished with the current loop and will not touch its closure again.
-    private let finished = Atomic<Int>(0)
+    /// Workers that joined the current loop and may still touch its closure.
+    private let active = Atomic<Int>(0)
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
     private static let spinIterations = 200_000
@@ -70,18 +70,20 @@ public final class ThreadPool: @unchecked Sendable {
             mutex.lock()
             while generation.load(ordering: .acquiring) == seen { mutex.wait() }
             seen = generation.load(ordering: .acquiring)
-            let current = work
+            // Joining under the mutex: the caller clears `work` under it, then waits for `active`
+            // to drain, so a worker never runs a loop whose caller has returned.
+            let current = work.flatMap { index + 1 < $0.participants ? $0 : nil }
+            if current != nil { active.wrappingAdd(1, ordering: .relaxed) }
             mutex.unlock()
-            // The caller waits for every participant, so `current` is the loop of generation `seen`.
-            if let current, index + 1 < current.participants {
+            if let current {
                 runItems(current)
-                finished.wrappingAdd(1, ordering: .releasing)
+                active.wrappingSubtract(1, ordering: .releasing)
             }
         }
     }
 
     /// Takes items until none are left. Not inlined, so each call's copy of the closure is released
-    /// before the caller of this function reports that it is finished.
+    /// before the worker reports that it has left.
     @inline(never)
     private func runItems(_ w: Work) {
         let body = w.body.assumingMemoryBound(to: ((Int) -> Void).self)
@@ -111,13 +113,14 @@ public final class ThreadPool: @unchecked Sendable {
                 mutex.lock()
                 work = w
                 next.store(0, ordering: .relaxed)
-                finished.store(0, ordering: .relaxed)
                 generation.wrappingAdd(1, ordering: .releasing)
                 mutex.broadcast()
                 mutex.unlock()
+                // The caller takes items too, so a worker that is slow to wake (or descheduled by
+                // other processes) delays nothing: it only has to finish an item it already took.
                 runItems(w)
-                while finished.load(ordering: .acquiring) < participants - 1 {}
                 mutex.lock(); work = nil; mutex.unlock()
+                while active.load(ordering: .acquiring) > 0 {}
             }
         }
         busy.store(false, ordering: .releasing)

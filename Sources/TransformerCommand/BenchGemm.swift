@@ -57,9 +57,14 @@ struct BenchGemm: ParsableCommand {
     }
 
     static func measure(m: Int, n: Int, k: Int, repeats: Int) -> Double {
-        var rng = SystemRandomNumberGenerator()
-        let a = (0..<m * k).map { _ in Float.random(in: -1...1, using: &rng) }
-        let b = (0..<k * n).map { _ in Float.random(in: -1...1, using: &rng) }
+        // Cheap deterministic values in [-1, 1): the system generator would take seconds.
+        var state: UInt32 = 1
+        let next = { () -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 23) - 1
+        }
+        let a = (0..<m * k).map { _ in next() }
+        let b = (0..<k * n).map { _ in next() }
         var c = [Float](repeating: 0, count: m * n)
         let gemm = {
             a.withUnsafeBufferPointer { pa in

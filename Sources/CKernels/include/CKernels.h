@@ -18,8 +18,9 @@ typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b, f
 typedef void (*tk_sgemv_kernel_fn)(int64_t n, int64_t k, const float *x, const float *m, int64_t ldm,
                                    float *y, float alpha, float beta);
 
-/// Packing routine: writes kc steps of `width` floats (a zero-padded micro-panel) from `count` ≤ width
-/// source vectors. "copy" packs read step p at src[p·ld ..< p·ld + count]; "transpose" packs read
+/// Packing routine: writes kc steps of `width` floats (a zero-padded micro-panel) from `count` source
+/// vectors. "copy" packs read step p at src[p·ld ..< p·ld + count], and columns past `width` go on into
+/// the following micro-panels (at dst + kc·width, ...); "transpose" packs take count ≤ width vectors,
 /// vector i at src[i·ld ..< i·ld + kc] (so step p takes element p of every vector).
 typedef void (*tk_pack_fn)(const float *src, int64_t ld, int64_t count, int64_t kc, int64_t width, float *dst);
 
