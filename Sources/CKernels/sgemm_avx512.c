@@ -59,20 +59,25 @@ TK_TARGET static inline void store_y(float *y, __m512 acc, int64_t n, float alph
 }
 
 TK_TARGET void tk_sgemv_rows_avx512(TK_SGEMV_ARGS) {
-    // 64 outputs at a time stay in registers while the k rows stream past.
-    for (int64_t j = 0; j < n; j += 64) {
+    // 256 outputs stay in registers while the k rows stream past, 1 KB of each row at a time.
+    for (int64_t j = 0; j < n; j += 256) {
         int64_t w = n - j;
-        __mmask16 mk[4] = {lanes(w), lanes(w - 16), lanes(w - 32), lanes(w - 48)};
-        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        __m512 acc[16];
+        __mmask16 mk[16];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < 16; v++) {
+            acc[v] = _mm512_setzero_ps();
+            mk[v] = lanes(w - 16 * v);
+        }
         const float *row = m + j;
         for (int64_t p = 0; p < k; p++, row += ldm) {
             __m512 xp = _mm512_set1_ps(x[p]);
 #pragma clang loop unroll(full)
-            for (int v = 0; v < 4; v++)
+            for (int v = 0; v < 16; v++)
                 acc[v] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(mk[v], row + 16 * v), acc[v]);
         }
 #pragma clang loop unroll(full)
-        for (int v = 0; v < 4; v++) store_y(y + j + 16 * v, acc[v], w - 16 * v, alpha, beta);
+        for (int v = 0; v < 16; v++) store_y(y + j + 16 * v, acc[v], w - 16 * v, alpha, beta);
     }
 }
 
