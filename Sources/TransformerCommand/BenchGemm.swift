@@ -8,11 +8,11 @@ struct BenchGemm: ParsableCommand {
         commandName: "gemm",
         abstract: "Measure SGEMM throughput (C = A·B, row-major, float32).",
         discussion: """
-            Prints one JSON line per shape: {"m":M,"n":N,"k":K,"threads":T,"gflops":G}, where G is
-            2·M·N·K / time of the median of --repeats timed samples, taken after a warm-up. A sample
-            repeats the GEMM until it has run for at least 50 ms, so small shapes are timed reliably.
-            With no shape it runs 512³, 1024³, 2048³, 4096×512×2048, 4096×2048×512 and 4096×512×512
-            (M×N×K). Compare with PyTorch: scripts/bench_torch_gemm.py.
+            Prints one JSON line per shape, {"m":M,"n":N,"k":K,"threads":T,"gflops":G}, where G is \
+            2·M·N·K divided by the median of --repeats timed samples taken after a warm-up. A sample \
+            repeats the GEMM for at least 50 ms, so small shapes are timed reliably. With no shape it \
+            runs 512³, 1024³, 2048³, 4096×512×2048, 4096×2048×512 and 4096×512×512 (M×N×K). \
+            Compare with PyTorch: scripts/bench_torch_gemm.py.
             """)
 
     @Option(help: "Rows of A and C (give --m, --n and --k together).")
@@ -37,8 +37,10 @@ struct BenchGemm: ParsableCommand {
         let given = [m, n, k].compactMap { $0 }
         if !given.isEmpty && given.count != 3 { throw ValidationError("Give --m, --n and --k together.") }
         if given.contains(where: { $0 < 1 }) { throw ValidationError("--m, --n and --k must be at least 1.") }
-        if let m, let n, let k, [m * k, k * n, m * n].contains(where: { $0 > Self.maxElements })
-            || m > Self.maxElements || n > Self.maxElements || k > Self.maxElements {
+        if let m, let n, let k, [(m, k), (k, n), (m, n)].contains(where: { x, y in
+            let (product, overflow) = x.multipliedReportingOverflow(by: y)
+            return overflow || product > Self.maxElements
+        }) {
             throw ValidationError("Each matrix must have at most \(Self.maxElements) elements.")
         }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256.") }
