@@ -26,8 +26,10 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["TensorEngine"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Models", dependencies: ["Layers"]),
-        .target(name: "Tokenization"),
-        .target(name: "Checkpoints", dependencies: ["Models"]),
+        // The JSON reader/writer that Tokenization and Checkpoints share.
+        .target(name: "JSONText"),
+        .target(name: "Tokenization", dependencies: ["JSONText"]),
+        .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
         .executableTarget(
             name: "TransformerCommand",
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models"], exclude: ["Fixtures"]),
