@@ -40,7 +40,7 @@ public final class ThreadPool: @unchecked Sendable {
     private var job: Job?
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
-    /// Workers currently holding a reference to `job`.
+    /// Workers still holding the current job.
     private let holders = Atomic<Int>(0)
     private static let spinIterations = 200_000
     private static let workerKey = "swift-transformer.worker"
@@ -77,23 +77,24 @@ public final class ThreadPool: @unchecked Sendable {
             while generation.load(ordering: .acquiring) == seen && spins < ThreadPool.spinIterations {
                 spins += 1
             }
-            mutex.lock()
-            while generation.load(ordering: .acquiring) == seen { mutex.wait() }
-            seen = generation.load(ordering: .acquiring)
-            let current = job
-            if current != nil { holders.wrappingAdd(1, ordering: .relaxed) }
-            mutex.unlock()
-            if let current { runJob(current, worker: index) }
+            if takeAndRun(index: index, seen: &seen) { holders.wrappingSubtract(1, ordering: .releasing) }
         }
     }
 
-    /// Runs a job's share and drops the reference before the holder count goes down: the
-    /// caller waits for that, since the job's closure must not outlive `parallelFor`.
+    /// Waits for the next job and runs it if this worker takes part; true if it saw a job.
+    /// Not inlined: its reference to the job (and so to the caller's non-escaping closure) is gone
+    /// once it returns, and only then may the worker leave `holders`, which `parallelFor` waits on
+    /// before that closure goes away (else withoutActuallyEscaping traps: "closure argument was escaped").
     @inline(never)
-    private func runJob(_ current: consuming Job, worker index: Int) {
-        if index + 1 < current.participants { current.run() }
-        _ = consume current
-        holders.wrappingSubtract(1, ordering: .releasing)
+    private func takeAndRun(index: Int, seen: inout Int) -> Bool {
+        mutex.lock()
+        while generation.load(ordering: .acquiring) == seen { mutex.wait() }
+        seen = generation.load(ordering: .acquiring)
+        let current = job
+        if current != nil { holders.wrappingAdd(1, ordering: .relaxed) }
+        mutex.unlock()
+        if let current, index + 1 < current.participants { current.run() }
+        return current != nil
     }
 
     private static var isWorkerThread: Bool {
