@@ -1,6 +1,6 @@
 // The two model families training handles, behind one interface: logits for a batch under
 // teacher forcing (every target position at once, under the causal mask) and the loss.
-import Models
+@_exported import Models
 
 public enum TrainableModel {
     case encoderDecoder(EncoderDecoderModel)

@@ -88,6 +88,7 @@ public enum TrainingSetup {
     /// checkpoint. The model, data and tokenizer sections must then match the run's saved config.
     public static func makeTrainer(config: TrainingConfig, dataDirectory: String, run: RunDirectory, resume: Bool,
                                    log: @escaping (String) -> Void) throws -> Trainer {
+        try config.validate()
         try run.create()
         let index = try run.index()
         if resume {
