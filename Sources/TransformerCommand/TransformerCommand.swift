@@ -13,6 +13,9 @@ struct TransformerCommand: ParsableCommand {
             ScoreCommand.self,
             SafetensorsCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            ExportCommand.self,
+            PlotCommand.self,
         ])
 }
 
@@ -22,5 +25,6 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks: each prints one JSON line per measured case.",
         subcommands: [
             BenchGemm.self,
+            BenchTrain.self,
         ])
 }
