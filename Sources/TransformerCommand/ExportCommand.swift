@@ -28,14 +28,8 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let run = RunDirectory(runDir)
-        let config = try run.trainingConfig().model
-        let source = try run.checkpoint(best: checkpoint == "best")
-        let model = try TrainableModel(config: config, seed: 0)
-        _ = try TrainingCheckpoint.read(from: source, module: model.module, optimizer: nil)
         let format: SafetensorsTensor.FloatFormat = dtype == "f16" ? .f16 : dtype == "bf16" ? .bf16 : .f32
-        let tokenizer = FileManager.default.fileExists(atPath: run.tokenizerPath) ? URL(fileURLWithPath: run.tokenizerPath) : nil
-        try ModelDirectory.save(model.module, config: config, to: URL(fileURLWithPath: out), format: format, tokenizer: tokenizer)
+        let source = try RunDirectory(runDir).exportModel(to: URL(fileURLWithPath: out), format: format, best: checkpoint == "best")
         print("wrote \(out) from \(source.path) (\(dtype))")
     }
 }

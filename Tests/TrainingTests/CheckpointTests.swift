@@ -1,6 +1,7 @@
 // Checkpoints and resuming: a failure in the middle of a save leaves the previous checkpoint
 // current and loadable; the last N and the best are kept; an interrupted and resumed run gives
 // the same losses, bit for bit, as an uninterrupted one.
+import Checkpoints
 import Foundation
 import Testing
 import Training
@@ -111,6 +112,13 @@ import Training
         for file in ["training.json", "config.json", "tokenizer.json", "metrics.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: runB.url.appendingPathComponent(file).path), "\(file)")
         }
+        // Exported as a model directory, the weights load back unchanged.
+        let exported = URL(fileURLWithPath: data + "/model")
+        try runB.exportModel(to: exported, best: false)
+        let loaded = try ModelDirectory.load(exported)
+        #expect(loaded.config == b2.config.model)
+        for (p, q) in zip(loaded.model.module.parameters(), b2.model.module.parameters()) { #expect(p.scalars == q.scalars) }
+        #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("tokenizer.json").path))
         let records = try MetricsLog.read(runB.metricsPath)
         // Step 7 is where the first part stopped: it validated and logged there too.
         #expect(records.filter { $0.kind == "valid" }.map(\.step) == [4, 7, 8, 12])
