@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
     ],
     dependencies: [
@@ -31,10 +32,11 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["JSONText"]),
         .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
+        .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation"]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
-                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation",
+                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
     ],
     swiftLanguageModes: [.v5]
 )

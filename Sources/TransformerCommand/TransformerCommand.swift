@@ -12,6 +12,9 @@ struct TransformerCommand: ParsableCommand {
             TokenizerCommand.self,
             ScoreCommand.self,
             SafetensorsCommand.self,
+            TrainCommand.self,
+            ExportCommand.self,
+            PlotCommand.self,
             BenchCommand.self,
         ])
 }
@@ -24,5 +27,6 @@ struct BenchCommand: ParsableCommand {
             BenchGemm.self,
             BenchOps.self,
             BenchTokenizer.self,
+            BenchTrain.self,
         ])
 }
