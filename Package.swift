@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
     ],
     dependencies: [
@@ -27,25 +28,30 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["TensorEngine"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Models", dependencies: ["Layers"]),
-        .target(name: "Tokenization"),
-        .target(name: "Checkpoints", dependencies: ["Models"]),
+        // The JSON reader/writer that Tokenization and Checkpoints share.
+        .target(name: "JSONText"),
+        .target(name: "Tokenization", dependencies: ["JSONText"]),
+        .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
         .target(name: "Generation", dependencies: ["Models"]),
+        .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation"]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
-                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation", "Generation",
+                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation", "Training", "Generation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Checkpoints", "Tokenization"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,6 +5,7 @@
 // ({name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}},
 // possibly padded with spaces), then the data buffer, which the tensors must
 // cover exactly, without overlap or holes.
+import JSONText
 
 /// One tensor of a safetensors file, without its data.
 public struct SafetensorsEntry: Sendable, Equatable {
@@ -76,9 +77,10 @@ public struct SafetensorsHeader: Sendable {
     init(json: [UInt8], dataLength: Int, file: String) throws {
         guard isValidUTF8(json) else { throw CheckpointError.headerNotUTF8(file: file) }
         let root: JSONValue
-        do {
-            root = try JSONParser.parse(json)
-        } catch let error as JSONParseError {
+        do throws(JSONParseError) {
+            // Real headers nest three deep; the bound only keeps hostile input off the stack.
+            root = try JSONValue.parse(json, maxDepth: 32)
+        } catch {
             throw CheckpointError.headerNotJSON(file: file, offset: error.offset, reason: error.reason)
         }
         guard case .object(let members) = root else {

@@ -1,5 +1,6 @@
 // Writing safetensors files: deterministic layout identical to the Python library's,
 // 8-byte header alignment, and atomic replacement of the target file.
+import JSONText
 
 /// A tensor to write: its name, dtype, shape and raw little-endian bytes.
 public struct SafetensorsTensor: Sendable, Equatable {
@@ -107,28 +108,24 @@ public enum SafetensorsWriter {
             return x.dtype != y.dtype ? x.dtype > y.dtype : x.name.utf8.lexicographicallyPrecedes(y.name.utf8)
         }
 
-        var json: [UInt8] = Array("{".utf8)
+        // Compact, metadata first and sorted by key, as the Python library writes it.
+        var members: [(key: String, value: JSONValue)] = []
         if !metadata.isEmpty {
-            json += Array("\"__metadata__\":{".utf8)
-            for (i, key) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if i > 0 { json.append(UInt8(ascii: ",")) }
-                appendJSONString(key, to: &json)
-                json.append(UInt8(ascii: ":"))
-                appendJSONString(metadata[key]!, to: &json)
-            }
-            json.append(UInt8(ascii: "}"))
+            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            members.append(("__metadata__", .object(keys.map { ($0, .string(metadata[$0]!)) })))
         }
         var offset = 0
         for i in order {
             let tensor = tensors[i]
-            if json.count > 1 { json.append(UInt8(ascii: ",")) }
-            appendJSONString(tensor.name, to: &json)
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            json += Array(":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],".utf8)
-            json += Array("\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}".utf8)
+            members.append((tensor.name, .object([
+                ("dtype", .string(tensor.dtype.rawValue)),
+                ("shape", .array(tensor.shape.map { .integer($0) })),
+                ("data_offsets", .array([.integer(offset), .integer(offset + tensor.bytes.count)])),
+            ])))
             offset += tensor.bytes.count
         }
-        json.append(UInt8(ascii: "}"))
+        var json: [UInt8] = []
+        JSONValue.object(members).write(to: &json)
         json += repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
         return (littleEndianBytes([UInt64(json.count)]) + json, order)
     }

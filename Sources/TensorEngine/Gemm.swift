@@ -1,20 +1,33 @@
 // SGEMM: C = alpha · op(A) · op(B) + beta · C, row-major, op = optional transpose.
-// (Interface placeholder; the packed, blocked, threaded implementation replaces the body.)
+// Packed and blocked over run-time-dispatched C micro-kernels (see GemmPacked.swift); results do
+// not depend on the thread count because work is split over rows and columns of C, never over k.
+import CKernels
+import Synchronization
+
 public enum Gemm {
+    private static let kernelTable = (0...2).map { tk_sgemm_kernels_for_level(Int32($0)) }
+    private static let level = Atomic<Int>(Int(tk_simd_level()))
+
+    /// SIMD level of the kernels in use: 2 = AVX-512, 1 = AVX2+FMA, 0 = portable C. Defaults to the
+    /// best this CPU has; set it lower to test or compare the fallbacks (higher is clamped).
+    public static var simdLevel: Int {
+        get { level.load(ordering: .relaxed) }
+        set { level.store(Int(tk_sgemm_kernels_for_level(Int32(clamping: newValue)).level), ordering: .relaxed) }
+    }
+
+    /// Below this many multiply-adds (m·n·k, about 128³: ~20 µs on one core) a GEMM runs on the
+    /// calling thread: a pool loop costs ~2 µs per fork-join and two per k block, and more when the
+    /// worker must be woken.
+    static let parallelThreshold = 1 << 21
+
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        for i in 0..<m {
-            let crow = c + i * ldc
-            if beta == 0 { for j in 0..<n { crow[j] = 0 } } else if beta != 1 { for j in 0..<n { crow[j] *= beta } }
-            for p in 0..<k {
-                let av = alpha * (transA ? a[p * lda + i] : a[i * lda + p])
-                if transB { for j in 0..<n { crow[j] += av * b[j * ldb + p] } }
-                else { let brow = b + p * ldb; for j in 0..<n { crow[j] += av * brow[j] } }
-            }
-        }
+        single(kernelTable[simdLevel], transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+               maxThreads: ThreadPool.shared.threadCount)
     }
 
     /// `batch` independent GEMMs whose operands start `strideA`, `strideB`, `strideC` floats apart
@@ -24,10 +37,61 @@ public enum Gemm {
         a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
     ) {
-        for i in 0..<batch {
-            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                  a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
-                  beta: beta, c: c + i * strideC, ldc: ldc)
+        if batch <= 0 || m <= 0 || n <= 0 { return }
+        let kernels = kernelTable[simdLevel]
+        let threads = ThreadPool.shared.threadCount
+        let one = { (i: Int, maxThreads: Int) in
+            single(kernels, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                   a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
+                   beta: beta, c: c + i * strideC, ldc: ldc, maxThreads: maxThreads)
+        }
+        // Many or small GEMMs (attention heads): one whole GEMM per task. A shared C (stride 0)
+        // must be updated in order.
+        let small = Double(m) * Double(n) * Double(max(k, 1)) < Double(parallelThreshold)
+        if threads > 1 && strideC != 0 && (batch >= 2 * threads || (small && batch > 1))
+            && Double(batch) * Double(m) * Double(n) * Double(max(k, 1)) >= Double(parallelThreshold) {
+            ThreadPool.shared.parallelFor(batch) { one($0, 1) }
+        } else {
+            for i in 0..<batch { one(i, threads) }
+        }
+    }
+
+    static func single(
+        _ kernels: tk_sgemm_kernels, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, maxThreads: Int
+    ) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 || alpha == 0 {
+            scale(c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        let threads = Double(m) * Double(n) * Double(k) >= Double(parallelThreshold) ? maxThreads : 1
+        let opA = transA ? GemmOperand(base: a, rowStride: 1, colStride: lda)
+                         : GemmOperand(base: a, rowStride: lda, colStride: 1)
+        let opB = transB ? GemmOperand(base: b, rowStride: 1, colStride: ldb)
+                         : GemmOperand(base: b, rowStride: ldb, colStride: 1)
+        if m == 1 {
+            // One row of C: x = op(A)'s row times op(B).
+            GemmVector.run(kernels, outputs: n, k: k, alpha: alpha, x: opA.base, xStride: opA.colStride,
+                           matrix: opB, beta: beta, y: c, yStride: 1, threads: threads)
+        } else if n == 1 {
+            // One column of C: op(B)'s column times op(A)ᵀ.
+            GemmVector.run(kernels, outputs: m, k: k, alpha: alpha, x: opB.base, xStride: opB.rowStride,
+                           matrix: GemmOperand(base: opA.base, rowStride: opA.colStride, colStride: opA.rowStride),
+                           beta: beta, y: c, yStride: ldc, threads: threads)
+        } else {
+            GemmPacked.run(kernels, m: m, n: n, k: k, alpha: alpha, a: opA, b: opB, beta: beta,
+                           c: c, ldc: ldc, threads: threads)
+        }
+    }
+
+    /// C = beta·C, where beta == 0 clears C whatever it held.
+    static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
+        if beta == 1 { return }
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
         }
     }
 }

@@ -16,32 +16,21 @@ public final class ThreadPool: @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    private final class Job {
-        let body: (Int) -> Void
+    /// The loop being run: a pointer to the caller's closure, valid until `parallelFor` returns.
+    private struct Work {
+        let body: UnsafeRawPointer
         let count: Int
         let participants: Int
-        let next = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
-        init(body: @escaping (Int) -> Void, count: Int, participants: Int) {
-            self.body = body; self.count = count; self.participants = participants
-        }
-        func run() {
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= count { return }
-                body(i)
-                done.wrappingAdd(1, ordering: .releasing)
-            }
-        }
     }
 
     private let mutex = NSCondition()
     private let generation = Atomic<Int>(0)
-    private var job: Job?
+    private var work: Work?
+    private let next = Atomic<Int>(0)
+    /// Workers that joined the current loop and may still touch its closure.
+    private let active = Atomic<Int>(0)
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
-    /// Workers currently holding a reference to `job`.
-    private let holders = Atomic<Int>(0)
     private static let spinIterations = 200_000
     private static let workerKey = "swift-transformer.worker"
 
@@ -62,7 +51,8 @@ public final class ThreadPool: @unchecked Sendable {
         mutex.lock(); defer { mutex.unlock() }
         while workers.count < threadCount - 1 {
             let index = workers.count
-            let t = Thread { [unowned self] in self.workerLoop(index: index) }
+            // Workers keep their pool alive: a pool lives as long as the process.
+            let t = Thread { self.workerLoop(index: index) }
             t.threadDictionary[ThreadPool.workerKey] = true
             t.stackSize = 8 << 20
             workers.append(t)
@@ -80,20 +70,28 @@ public final class ThreadPool: @unchecked Sendable {
             mutex.lock()
             while generation.load(ordering: .acquiring) == seen { mutex.wait() }
             seen = generation.load(ordering: .acquiring)
-            let current = job
-            if current != nil { holders.wrappingAdd(1, ordering: .relaxed) }
+            // Joining under the mutex: the caller clears `work` under it, then waits for `active`
+            // to drain, so a worker never runs a loop whose caller has returned.
+            let current = work.flatMap { index + 1 < $0.participants ? $0 : nil }
+            if current != nil { active.wrappingAdd(1, ordering: .relaxed) }
             mutex.unlock()
-            if let current { runJob(current, worker: index) }
+            if let current {
+                runItems(current)
+                active.wrappingSubtract(1, ordering: .releasing)
+            }
         }
     }
 
-    /// Runs a job's share and drops the reference before the holder count goes down: the
-    /// caller waits for that, since the job's closure must not outlive `parallelFor`.
+    /// Takes items until none are left. Not inlined, so each call's copy of the closure is released
+    /// before the worker reports that it has left.
     @inline(never)
-    private func runJob(_ current: consuming Job, worker index: Int) {
-        if index + 1 < current.participants { current.run() }
-        _ = consume current
-        holders.wrappingSubtract(1, ordering: .releasing)
+    private func runItems(_ w: Work) {
+        let body = w.body.assumingMemoryBound(to: ((Int) -> Void).self)
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= w.count { return }
+            body.pointee(i)
+        }
     }
 
     private static var isWorkerThread: Bool {
@@ -110,16 +108,20 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escaping in
-            let j = Job(body: escaping, count: count, participants: participants)
-            mutex.lock()
-            job = j
-            generation.wrappingAdd(1, ordering: .releasing)
-            mutex.broadcast()
-            mutex.unlock()
-            j.run()
-            while j.done.load(ordering: .acquiring) < count {}
-            mutex.lock(); job = nil; mutex.unlock()
-            while holders.load(ordering: .acquiring) > 0 {}
+            withUnsafePointer(to: escaping) { pointer in
+                let w = Work(body: UnsafeRawPointer(pointer), count: count, participants: participants)
+                mutex.lock()
+                work = w
+                next.store(0, ordering: .relaxed)
+                generation.wrappingAdd(1, ordering: .releasing)
+                mutex.broadcast()
+                mutex.unlock()
+                // The caller takes items too, so a worker that is slow to wake (or descheduled by
+                // other processes) delays nothing: it only has to finish an item it already took.
+                runItems(w)
+                mutex.lock(); work = nil; mutex.unlock()
+                while active.load(ordering: .acquiring) > 0 {}
+            }
         }
         busy.store(false, ordering: .releasing)
     }

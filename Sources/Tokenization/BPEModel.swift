@@ -46,8 +46,6 @@ struct BPEModel: Sendable {
         case mergeTokenMissing([UInt8])
     }
 
-    var vocabCount: Int { idOfKey.count }
-
     func id(of token: [UInt8]) -> Int32? {
         token.withUnsafeBufferPointer { idTable.find($0) }.map { idOfKey[$0] }
     }

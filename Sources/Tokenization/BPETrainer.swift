@@ -40,7 +40,7 @@ extension Tokenizer {
             try FileIO.validateUTF8(bytes, path: path)
             texts.append(bytes)
         }
-        let words = countWords(texts, normalizer: normalizer, preTokenizer: Array(preTokenizer.dropLast()),
+        let words = countWords(texts, normalizer: normalizer, preTokenizer: cuttingSteps(preTokenizer),
                                threads: max(1, options.threads), progress: progress)
 
         var trainer = MergeLearner(specialTokens: names.map { Array($0.utf8) }, words: words)

@@ -30,7 +30,7 @@ public enum FileIO {
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
         let tmp = "\(path).tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TokenizationError.io(path: tmp, reason: errnoText()) }
+        guard fd >= 0 else { throw TokenizationError.io(path: path, reason: "cannot create \(tmp): \(errnoText())") }
         var ok = false
         defer { if !ok { close(fd); unlink(tmp) } }
         var written = 0

@@ -18,12 +18,32 @@ public enum NormalizerStep: Equatable, Sendable {
             case .nfd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
             case .nfkc: out = Array(String(decoding: out, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8)
             case .nfkd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCompatibilityMapping.utf8)
-            case .lowercase: out = Array(String(decoding: out, as: UTF8.self).lowercased().utf8)
+            case .lowercase: out = lowercased(out)
             case let .prepend(s): if !out.isEmpty { out = Array(s.utf8) + out }
             case let .replace(pattern, content): out = replacing(Array(pattern.utf8), with: Array(content.utf8), in: out)
             }
         }
         return out
+    }
+
+    /// Full Unicode lowercasing as Rust's `to_lowercase` does it, final sigma included
+    /// (`String.lowercased()` maps every Σ to σ).
+    private static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
+        let scalars = Array(String(decoding: bytes, as: UTF8.self).unicodeScalars)
+        func casedAfterIgnorables<S: Sequence>(_ seq: S) -> Bool where S.Element == Unicode.Scalar {
+            for c in seq where !c.properties.isCaseIgnorable { return c.properties.isCased }
+            return false
+        }
+        var out = ""
+        for (i, c) in scalars.enumerated() {
+            if c.value == 0x3A3 {
+                let final = casedAfterIgnorables(scalars[..<i].reversed()) && !casedAfterIgnorables(scalars[(i + 1)...])
+                out += final ? "\u{3C2}" : "\u{3C3}"
+            } else {
+                out += c.properties.lowercaseMapping
+            }
+        }
+        return Array(out.utf8)
     }
 
     private static func replacing(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8] {

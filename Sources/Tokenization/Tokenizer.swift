@@ -65,12 +65,13 @@ public struct Tokenizer: Sendable {
         } else {
             byteLevel = false
         }
-        // A ByteLevel step without its regex or prefix space does not cut anything.
-        if case .byteLevel(false, false) = preTokenizer.last {
-            preTokenizerBody = Array(preTokenizer.dropLast())
-        } else {
-            preTokenizerBody = preTokenizer
-        }
+        preTokenizerBody = Tokenizer.cuttingSteps(preTokenizer)
+    }
+
+    /// The steps that cut text: a final ByteLevel step without regex or prefix space cuts nothing.
+    static func cuttingSteps(_ steps: [PreTokenizerStep]) -> [PreTokenizerStep] {
+        if case .byteLevel(false, false) = steps.last { return Array(steps.dropLast()) }
+        return steps
     }
 
     /// The token string of `id` (byte-level characters for BPE tokens), or nil.
@@ -116,7 +117,9 @@ public struct Tokenizer: Sendable {
             if skipSpecial && isSpecial[Int(id)] { continue }
             tokens.append(surface[Int(id)])
         }
-        return String(decoding: DecoderStep.apply(decoder, to: tokens), as: UTF8.self)
+        // Without a decoder, Hugging Face joins the token strings with spaces.
+        let bytes = decoder.isEmpty ? Array(tokens.joined(separator: [0x20])) : DecoderStep.apply(decoder, to: tokens)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -132,7 +135,7 @@ struct Encoder {
     private var preTokenizer: PreTokenizer
     private var merger = WordMerger()
     private var pieces: [Range<Int>] = []
-    private var cache = ByteStringTable(capacity: 4096)
+    private var cache = ByteStringTable(capacity: 64)  // grows; single encodes stay cheap
     private var cacheStarts: [Int] = [0]
     private var cacheIDs: [Int32] = []
     private static let cacheLimit = 100_000, cacheableLength = 256

@@ -1,8 +1,10 @@
-/// `tokenizer.json` ⇄ pipeline steps, for the component types we implement.
+// `tokenizer.json` ⇄ pipeline steps, for the component types we implement.
+import JSONText
+
 enum TokenizerJSON {
     typealias Fail = (String) -> TokenizationError
 
-    static func sequence(_ key: String, _ items: [JSON]) -> JSON {
+    static func sequence(_ key: String, _ items: [JSONValue]) -> JSONValue {
         switch items.count {
         case 0: return .null
         case 1: return items[0]
@@ -11,17 +13,17 @@ enum TokenizerJSON {
     }
 
     /// Flattens `Sequence` components into their parts, for any of the three pipelines.
-    private static func flatten(_ j: JSON?, _ key: String) -> [JSON] {
+    private static func flatten(_ j: JSONValue?, _ key: String) -> [JSONValue] {
         guard let j, !j.isNull else { return [] }
         if j["type"]?.string == "Sequence" { return (j[key]?.array ?? []).flatMap { flatten($0, key) } }
         return [j]
     }
 
-    private static func stringPattern(_ j: JSON?) -> String? { j?["String"]?.string }
+    private static func stringPattern(_ j: JSONValue?) -> String? { j?["String"]?.string }
 
     // MARK: normalizer
 
-    static func normalizer(_ j: JSON?, _ unsupported: Fail) throws -> [NormalizerStep] {
+    static func normalizer(_ j: JSONValue?, _ unsupported: Fail) throws -> [NormalizerStep] {
         try flatten(j, "normalizers").map { n in
             switch n["type"]?.string ?? "?" {
             case "NFC": return .nfc
@@ -38,7 +40,7 @@ enum TokenizerJSON {
         }
     }
 
-    static func json(_ step: NormalizerStep) -> JSON {
+    static func json(_ step: NormalizerStep) -> JSONValue {
         switch step {
         case .nfc: return .object([("type", .string("NFC"))])
         case .nfd: return .object([("type", .string("NFD"))])
@@ -53,7 +55,7 @@ enum TokenizerJSON {
 
     // MARK: pre-tokenizer
 
-    static func preTokenizer(_ j: JSON?, _ unsupported: Fail) throws -> [PreTokenizerStep] {
+    static func preTokenizer(_ j: JSONValue?, _ unsupported: Fail) throws -> [PreTokenizerStep] {
         try flatten(j, "pretokenizers").map { p in
             let type = p["type"]?.string ?? "?"
             let behavior = p["behavior"]?.string.flatMap(SplitBehavior.init(rawValue:))
@@ -80,10 +82,10 @@ enum TokenizerJSON {
         }
     }
 
-    static func json(_ step: PreTokenizerStep) -> JSON {
+    static func json(_ step: PreTokenizerStep) -> JSONValue {
         switch step {
         case let .split(pattern, behavior, invert):
-            let pat: JSON
+            let pat: JSONValue
             switch pattern {
             case let .literal(s): pat = .object([("String", .string(s))])
             case .gpt2: pat = .object([("Regex", .string(Tokenizer.gpt2Pattern))])
@@ -104,7 +106,7 @@ enum TokenizerJSON {
 
     // MARK: decoder
 
-    static func decoder(_ j: JSON?, _ unsupported: Fail) throws -> [DecoderStep] {
+    static func decoder(_ j: JSONValue?, _ unsupported: Fail) throws -> [DecoderStep] {
         try flatten(j, "decoders").map { d in
             switch d["type"]?.string ?? "?" {
             case "ByteLevel": return .byteLevel
@@ -127,7 +129,7 @@ enum TokenizerJSON {
         }
     }
 
-    static func json(_ step: DecoderStep) -> JSON {
+    static func json(_ step: DecoderStep) -> JSONValue {
         switch step {
         case .byteLevel:
             return .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
@@ -138,8 +140,8 @@ enum TokenizerJSON {
             return .object([("type", .string("Metaspace")), ("replacement", .string(r)),
                             ("prepend_scheme", .string(scheme.rawValue)), ("split", .bool(true))])
         case let .strip(c, s, e):
-            return .object([("type", .string("Strip")), ("content", .string(c)), ("start", .number(Double(s))),
-                            ("stop", .number(Double(e)))])
+            return .object([("type", .string("Strip")), ("content", .string(c)), ("start", .integer(s)),
+                            ("stop", .integer(e))])
         case let .replace(p, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
         }
@@ -148,7 +150,7 @@ enum TokenizerJSON {
     // MARK: post-processor
 
     /// The special ids put before and after a single sequence.
-    static func postProcessor(_ j: JSON?, _ unsupported: Fail, _ invalid: Fail) throws -> ([Int32], [Int32]) {
+    static func postProcessor(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> ([Int32], [Int32]) {
         var prefix: [Int32] = [], suffix: [Int32] = []
         for p in flatten(j, "processors") {
             switch p["type"]?.string ?? "?" {

@@ -1,14 +1,22 @@
-/// Reading and writing Hugging Face's `tokenizer.json` for BPE models.
+// Reading and writing Hugging Face's `tokenizer.json` for BPE models.
+import JSONText
+
 extension Tokenizer {
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
     /// Loads a `tokenizer.json`; `specialTokens` names the tokens playing pad/bos/eos/unk.
     public init(contentsOfFile path: String, specialTokens: SpecialTokens = .standard) throws {
-        let root = try JSON.parse(try FileIO.read(path), file: path)
+        let bytes = try FileIO.read(path)
+        let root: JSONValue
+        do throws(JSONParseError) {
+            root = try JSONValue.parse(bytes)
+        } catch {
+            throw TokenizationError.malformedJSON(file: path, line: error.line, reason: error.reason)
+        }
         try self.init(json: root, file: path, specialTokens: specialTokens)
     }
 
-    init(json root: JSON, file: String, specialTokens: SpecialTokens) throws {
+    init(json root: JSONValue, file: String, specialTokens: SpecialTokens) throws {
         func invalid(_ reason: String) -> TokenizationError { .invalidTokenizer(file: file, reason: reason) }
         func unsupported(_ what: String) -> TokenizationError { .unsupported(file: file, component: what) }
         guard case .object = root else { throw invalid("the document is not a JSON object") }
@@ -18,15 +26,17 @@ extension Tokenizer {
         guard let model = root["model"], case .object = model else { throw invalid("no \"model\"") }
         let type = model["type"]?.string ?? "BPE"
         guard type == "BPE" else { throw unsupported("model type \(type) (only BPE)") }
-        if let d = model["dropout"], !d.isNull, d != .number(0) { throw unsupported("BPE dropout") }
+        if let d = model["dropout"], !d.isNull, d.double != 0 { throw unsupported("BPE dropout") }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = model[key], !v.isNull, v.string != "" { throw unsupported("BPE \(key)") }
         }
         guard case let .object(vocabMembers)? = model["vocab"] else { throw invalid("model has no \"vocab\" object") }
+        // Ids index dense tables, so a stray huge id must not allocate gigabytes.
+        let maxID = 1 << 24
         var vocab: [([UInt8], Int32)] = []
         vocab.reserveCapacity(vocabMembers.count)
         for (token, idValue) in vocabMembers {
-            guard let id = idValue.int, id >= 0, id < Int(Int32.max) else { throw invalid("vocab id of \"\(token)\" is not a non-negative integer") }
+            guard let id = idValue.int, (0..<maxID).contains(id) else { throw invalid("vocab id of \"\(token)\" is not an integer in 0..<\(maxID)") }
             vocab.append((Array(token.utf8), Int32(id)))
         }
         var merges: [([UInt8], [UInt8])] = []
@@ -56,8 +66,8 @@ extension Tokenizer {
 
         var added: [AddedToken] = []
         for t in root["added_tokens"]?.array ?? [] {
-            guard let id = t["id"]?.int, id >= 0, id < Int(Int32.max), let content = t["content"]?.string else {
-                throw invalid("an added token lacks \"id\" or \"content\"")
+            guard let id = t["id"]?.int, (0..<maxID).contains(id), let content = t["content"]?.string else {
+                throw invalid("an added token lacks \"content\" or an \"id\" in 0..<\(maxID)")
             }
             added.append(AddedToken(id: Int32(id), content: content, special: t["special"]?.bool ?? false))
         }
@@ -81,26 +91,26 @@ extension Tokenizer {
 
     /// The `tokenizer.json` document.
     func jsonDocument() -> [UInt8] {
-        let added = JSON.array(addedTokens.map { t in
-            .object([("id", .number(Double(t.id))), ("content", .string(t.content)), ("single_word", .bool(false)),
+        let added = JSONValue.array(addedTokens.map { t in
+            .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(false)),
                      ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
                      ("special", .bool(t.special))])
         })
-        var vocab: [(key: String, value: JSON)] = []
+        var vocab: [(key: String, value: JSONValue)] = []
         for (id, token) in model.tokens.enumerated() where !token.isEmpty {
-            vocab.append((String(decoding: token, as: UTF8.self), .number(Double(id))))
+            vocab.append((String(decoding: token, as: UTF8.self), .integer(id)))
         }
-        let merges = JSON.array(model.merges.map { a, b in
+        let merges = JSONValue.array(model.merges.map { a, b in
             .array([.string(String(decoding: model.tokens[Int(a)], as: UTF8.self)),
                     .string(String(decoding: model.tokens[Int(b)], as: UTF8.self))])
         })
-        let modelJSON = JSON.object([
-            ("type", .string("BPE")), ("dropout", .null), ("unk_token", model.unkToken.map(JSON.string) ?? .null),
+        let modelJSON = JSONValue.object([
+            ("type", .string("BPE")), ("dropout", .null), ("unk_token", model.unkToken.map(JSONValue.string) ?? .null),
             ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(model.fuseUnk)),
             ("byte_fallback", .bool(model.byteFallback)), ("ignore_merges", .bool(model.ignoreMerges)),
             ("vocab", .object(vocab)), ("merges", merges),
         ])
-        let root = JSON.object([
+        let root = JSONValue.object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", added),
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
@@ -114,21 +124,21 @@ extension Tokenizer {
         return out
     }
 
-    private func postProcessorJSON() -> JSON {
+    private func postProcessorJSON() -> JSONValue {
         guard !prefixIDs.isEmpty || !suffixIDs.isEmpty else { return .null }
-        func special(_ id: Int32, _ typeID: Int) -> JSON {
-            .object([("SpecialToken", .object([("id", .string(token(forID: id) ?? "")), ("type_id", .number(Double(typeID)))]))])
+        func special(_ id: Int32, _ typeID: Int) -> JSONValue {
+            .object([("SpecialToken", .object([("id", .string(token(forID: id) ?? "")), ("type_id", .integer(typeID))]))])
         }
-        func sequence(_ name: String, _ typeID: Int) -> JSON {
-            .object([("Sequence", .object([("id", .string(name)), ("type_id", .number(Double(typeID)))]))])
+        func sequence(_ name: String, _ typeID: Int) -> JSONValue {
+            .object([("Sequence", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
         }
         let single = prefixIDs.map { special($0, 0) } + [sequence("A", 0)] + suffixIDs.map { special($0, 0) }
         let pair = single + prefixIDs.map { special($0, 1) } + [sequence("B", 1)] + suffixIDs.map { special($0, 1) }
-        var specials: [(key: String, value: JSON)] = []
+        var specials: [(key: String, value: JSONValue)] = []
         for id in prefixIDs + suffixIDs {
             let name = token(forID: id) ?? ""
             guard !specials.contains(where: { $0.key == name }) else { continue }
-            specials.append((name, .object([("id", .string(name)), ("ids", .array([.number(Double(id))])),
+            specials.append((name, .object([("id", .string(name)), ("ids", .array([.integer(id)])),
                                             ("tokens", .array([.string(name)]))])))
         }
         return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
@@ -136,7 +146,13 @@ extension Tokenizer {
     }
 }
 
-extension JSON {
+extension JSONValue {
+    /// An integral number of any spelling ("3", "3.0", "3e0") below 10^15 in magnitude.
+    var int: Int? {
+        guard let d = double, d == d.rounded(), abs(d) < 1e15 else { return nil }
+        return Int(d)
+    }
+
     /// Pretty-prints with two-space indents; arrays of scalars stay on one line.
     func writePretty(to out: inout [UInt8], indent: Int) {
         func newline(_ level: Int) { out.append(0x0A); out += [UInt8](repeating: 0x20, count: 2 * level) }
@@ -155,7 +171,7 @@ extension JSON {
             for (n, member) in members.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
-                JSON.appendQuoted(member.key, to: &out)
+                JSONValue.appendQuoted(member.key, to: &out)
                 out += [UInt8(ascii: ":"), 0x20]
                 member.value.writePretty(to: &out, indent: indent + 1)
             }

@@ -1,7 +1,99 @@
+// `transformer bench gemm`: SGEMM throughput in GFLOP/s, one JSON line per shape.
 import ArgumentParser
+import Foundation
 import TensorEngine
 
 struct BenchGemm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "SGEMM throughput (placeholder).")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "Measure SGEMM throughput (C = A·B, row-major, float32).",
+        discussion: """
+            Prints one JSON line per shape, {"m":M,"n":N,"k":K,"threads":T,"gflops":G}, where G is \
+            2·M·N·K divided by the median of --repeats timed samples taken after a warm-up. A sample \
+            repeats the GEMM for at least 50 ms, so small shapes are timed reliably. With no shape it \
+            runs 512³, 1024³, 2048³, 4096×512×2048, 4096×2048×512 and 4096×512×512 (M×N×K). \
+            Compare with PyTorch: scripts/bench_torch_gemm.py.
+            """)
+
+    @Option(help: "Rows of A and C (give --m, --n and --k together).")
+    var m: Int?
+    @Option(help: "Columns of B and C.")
+    var n: Int?
+    @Option(help: "Columns of A, rows of B (the reduction length).")
+    var k: Int?
+    @Option(help: "Threads to use (default: TRANSFORMER_THREADS or the number of cores).")
+    var threads: Int?
+    @Option(help: "Timed samples per shape; the median is reported.")
+    var repeats: Int = 7
+
+    static let defaultShapes = [
+        (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
+        (4096, 512, 2048), (4096, 2048, 512), (4096, 512, 512),
+    ]
+    /// Largest matrix the benchmark will allocate (1 GiB of floats).
+    static let maxElements = 1 << 28
+
+    func validate() throws {
+        let given = [m, n, k].compactMap { $0 }
+        if !given.isEmpty && given.count != 3 { throw ValidationError("Give --m, --n and --k together.") }
+        if given.contains(where: { $0 < 1 }) { throw ValidationError("--m, --n and --k must be at least 1.") }
+        if let m, let n, let k, [(m, k), (k, n), (m, n)].contains(where: { x, y in
+            let (product, overflow) = x.multipliedReportingOverflow(by: y)
+            return overflow || product > Self.maxElements
+        }) {
+            throw ValidationError("Each matrix must have at most \(Self.maxElements) elements.")
+        }
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256.") }
+        if repeats < 1 || repeats > 1000 { throw ValidationError("--repeats must be in 1...1000.") }
+    }
+
+    func run() throws {
+        if let threads { ThreadPool.shared.threadCount = threads }
+        let shapes = m.flatMap { m in n.flatMap { n in k.map { k in [(m, n, k)] } } } ?? Self.defaultShapes
+        for (m, n, k) in shapes {
+            let gflops = Self.measure(m: m, n: n, k: k, repeats: repeats)
+            print("{\"m\":\(m),\"n\":\(n),\"k\":\(k),\"threads\":\(ThreadPool.shared.threadCount),"
+                  + "\"gflops\":\(String(format: "%.1f", gflops))}")
+            fflush(stdout)
+        }
+    }
+
+    static func measure(m: Int, n: Int, k: Int, repeats: Int) -> Double {
+        // Cheap deterministic values in [-1, 1): the system generator would take seconds.
+        var state: UInt32 = 1
+        let next = { () -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 23) - 1
+        }
+        let a = (0..<m * k).map { _ in next() }
+        let b = (0..<k * n).map { _ in next() }
+        var c = [Float](repeating: 0, count: m * n)
+        let gemm = {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                   a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                                   beta: 0, c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        // Warm-up, and enough calls per sample to last 50 ms.
+        gemm()
+        let once = max(seconds(gemm), 1e-7)
+        let calls = max(1, Int(0.05 / once))
+        var samples: [Double] = []
+        for _ in 0..<repeats {
+            samples.append(seconds { for _ in 0..<calls { gemm() } } / Double(calls))
+        }
+        samples.sort()
+        return 2 * Double(m) * Double(n) * Double(k) / samples[samples.count / 2] / 1e9
+    }
+
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
 }

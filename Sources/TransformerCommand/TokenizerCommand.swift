@@ -70,26 +70,32 @@ struct TrainTokenizer: ParsableCommand {
     }
 }
 
-/// Training progress on stderr: one live line with rate and ETA on a terminal, plain lines
-/// (at most one a second) otherwise.
+/// Training progress on stderr once training has run half a second: one live line with rate
+/// and ETA on a terminal, plain lines (at most one a second) otherwise.
 final class ProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private let live = isatty(2) != 0
+    private let started = Date()
     private var phaseStart = Date()
     private var lastPrint = Date.distantPast
     private var phase: TrainingProgress.Phase?
     private var lineOpen = false
+    private var printedFinish = false
 
     func report(_ p: TrainingProgress) {
         lock.lock(); defer { lock.unlock() }
         let now = Date()
         if p.phase != phase {
             if lineOpen { write("\n"); lineOpen = false }
+            // The first phase started when training did (reading files), later ones now.
+            if phase != nil { phaseStart = now }
             phase = p.phase
-            phaseStart = now
+            printedFinish = false
         }
         let finished = p.completed >= p.total
-        guard finished || now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 1) else { return }
+        // Quick runs stay quiet: progress is for large inputs.
+        guard now.timeIntervalSince(started) >= 0.5, !printedFinish, finished || now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 1) else { return }
+        printedFinish = finished
         lastPrint = now
         let elapsed = max(now.timeIntervalSince(phaseStart), 1e-6)
         let rate = Double(p.completed) / elapsed
@@ -121,6 +127,12 @@ func readLines(_ input: String?) throws -> (name: String, bytes: [UInt8], lines:
     let bytes = try input.map(FileIO.read) ?? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
     try FileIO.validateUTF8(bytes, path: name)
     return (name, bytes, FileIO.lineRanges(bytes))
+}
+
+/// A failure reported as `Error: message` with exit status 1 (no usage text).
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 func writeStdout(_ bytes: [UInt8]) {
@@ -186,7 +198,7 @@ struct DecodeTokenizer: ParsableCommand {
             var ids: [Int32] = []
             for field in bytes[range].split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }) {
                 guard let id = Int32(String(decoding: field, as: UTF8.self)), id >= 0, Int(id) < tok.vocabSize else {
-                    throw ValidationError("\(name):\(n + 1): \"\(String(decoding: field, as: UTF8.self))\" is not a token id (0..<\(tok.vocabSize))")
+                    throw CommandError("\(name):\(n + 1): \"\(String(decoding: field, as: UTF8.self))\" is not a token id (0..<\(tok.vocabSize))")
                 }
                 ids.append(id)
             }

@@ -12,6 +12,9 @@ struct TransformerCommand: ParsableCommand {
             TokenizerCommand.self,
             ScoreCommand.self,
             SafetensorsCommand.self,
+            TrainCommand.self,
+            ExportCommand.self,
+            PlotCommand.self,
             BenchCommand.self,
             TranslateCommand.self,
             GenerateCommand.self,
@@ -25,6 +28,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks: each prints one JSON line per measured case.",
         subcommands: [
             BenchGemm.self,
+            BenchOps.self,
+            BenchTokenizer.self,
+            BenchTrain.self,
             BenchDecode.self,
         ])
 }

@@ -7,4 +7,37 @@
 /// Highest SIMD level this CPU supports: 2 = AVX-512 (F, BW, VL, DQ), 1 = AVX2 + FMA, 0 = generic.
 int tk_simd_level(void);
 
+/// SGEMM micro-kernel: one mr×nr tile (mr ≤ MR, nr ≤ NR) of C from a packed A micro-panel
+/// (kc steps of MR floats, zero-padded) and a packed B micro-panel (kc steps of NR floats):
+/// C = alpha·A·B + beta·C; with beta == 0, C is only written (garbage such as NaN is overwritten).
+typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                   int64_t mr, int64_t nr, float alpha, float beta);
+
+/// GEMV kernel writing n contiguous outputs y[j] = alpha·(Σ_p x[p]·M(p, j)) + beta·y[j]
+/// (y only written when beta == 0). "rows" kernels read M(p, j) = m[p·ldm + j] (x times a row-major
+/// k×n matrix); "dots" kernels read M(p, j) = m[j·ldm + p] (one dot product per row of m).
+typedef void (*tk_sgemv_kernel_fn)(int64_t n, int64_t k, const float *x, const float *m, int64_t ldm,
+                                   float *y, float alpha, float beta);
+
+/// Packing routine: writes kc steps of `width` floats (a zero-padded micro-panel) from `count` source
+/// vectors. "copy" packs read step p at src[p·ld ..< p·ld + count], and columns past `width` go on into
+/// the following micro-panels (at dst + kc·width, ...); "transpose" packs take count ≤ width vectors,
+/// vector i at src[i·ld ..< i·ld + kc] (so step p takes element p of every vector).
+typedef void (*tk_pack_fn)(const float *src, int64_t ld, int64_t count, int64_t kc, int64_t width, float *dst);
+
+/// The kernels of one SIMD level and the register tile their packing must match.
+typedef struct {
+    tk_sgemm_kernel_fn sgemm;
+    tk_sgemv_kernel_fn sgemv_rows;
+    tk_sgemv_kernel_fn sgemv_dots;
+    tk_pack_fn pack_copy;
+    tk_pack_fn pack_transpose;
+    int32_t mr;
+    int32_t nr;
+    int32_t level;
+} tk_sgemm_kernels;
+
+/// Kernels for `level`, lowered to the highest level this CPU supports.
+tk_sgemm_kernels tk_sgemm_kernels_for_level(int level);
+
 #endif

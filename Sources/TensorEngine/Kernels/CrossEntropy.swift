@@ -2,7 +2,8 @@
 // With smoothing ε over V classes the target distribution is q = (1 − ε)·onehot(t) + ε/V, so
 //   loss_row = lse(x) − (1 − ε)·x_t − (ε/V)·Σ_j x_j,   dx_row = softmax(x) − q.
 // The result is the mean over rows whose target is not ignored (0 when there are none).
-import Foundation
+// Rows run in the C row kernels (tk_cross_entropy_rows, tk_cross_entropy_backward_rows).
+import CKernels
 
 public struct CrossEntropyResult {
     public let loss: Float
@@ -23,18 +24,9 @@ extension Kernels {
         for i in 0..<n where pt[i] != ignoreIndex {
             precondition(pt[i] >= 0 && Int(pt[i]) < v, "crossEntropy: target \(pt[i]) out of range for \(v) classes")
         }
-        ThreadPool.shared.parallelRanges(n, grain: max(1, (1 << 13) / max(v, 1))) { r in
-            for i in r {
-                let row = px + i * v
-                var m = -Float.infinity, total: Float = 0
-                for j in 0..<v { m = max(m, row[j]); total += row[j] }
-                var s: Float = 0
-                for j in 0..<v { s += Foundation.exp(row[j] - m) }
-                let l = m + Foundation.log(s)
-                pl[i] = l
-                if pt[i] == ignoreIndex { pr[i] = 0; continue }
-                pr[i] = l - (1 - eps) * row[Int(pt[i])] - eps / Float(v) * total
-            }
+        ThreadPool.shared.parallelRanges(n, grain: max(1, (1 << 14) / max(v, 1))) { r in
+            tk_cross_entropy_rows(px + r.lowerBound * v, pt + r.lowerBound, pl + r.lowerBound, pr + r.lowerBound,
+                                  r.count, v, eps, ignoreIndex ?? 0, ignoreIndex == nil ? 0 : 1)
         }
         var count = 0, sum: Double = 0
         for i in 0..<n where pt[i] != ignoreIndex { count += 1; sum += Double(pr[i]) }
@@ -48,15 +40,9 @@ extension Kernels {
         let dx = Tensor(uninitializedShape: logits.shape)
         let scale = result.count > 0 ? dLoss / Float(result.count) : 0
         let px = logits.data, pt = targets.intData, pl = result.logSumExp.data, pd = dx.data
-        let smooth = eps / Float(v)
-        ThreadPool.shared.parallelRanges(n, grain: max(1, (1 << 13) / max(v, 1))) { r in
-            for i in r {
-                let row = px + i * v, out = pd + i * v
-                if pt[i] == ignoreIndex { out.update(repeating: 0, count: v); continue }
-                let l = pl[i]
-                for j in 0..<v { out[j] = (Foundation.exp(row[j] - l) - smooth) * scale }
-                out[Int(pt[i])] -= (1 - eps) * scale
-            }
+        ThreadPool.shared.parallelRanges(n, grain: max(1, (1 << 14) / max(v, 1))) { r in
+            tk_cross_entropy_backward_rows(px + r.lowerBound * v, pt + r.lowerBound, pl + r.lowerBound, pd + r.lowerBound * v,
+                                           r.count, v, eps, ignoreIndex ?? 0, ignoreIndex == nil ? 0 : 1, scale)
         }
         return dx
     }

@@ -1,6 +1,7 @@
 // Inverted dropout: keep each element with probability 1 − p and scale it by 1/(1 − p).
 // Element i's decision is drawn from counter (first + i) of the generator's stream, so the
-// mask is the same however the work is split over threads.
+// mask is the same however the work is split over threads. tk_dropout vectorises SplitMix64.
+import CKernels
 
 extension Kernels {
     /// Returns the output and the scaled mask (0 or 1/(1 − p)) that backward multiplies by.
@@ -12,12 +13,8 @@ extension Kernels {
         let keep = 1 - p, scale = 1 / keep
         let px = x.data, pm = mask.data, po = out.data
         parallelElements(x.count, grain: 1 << 13) { r in
-            for i in r {
-                let u = RandomGenerator.unitFloat(RandomGenerator.bits(seed: seed, counter: first &+ UInt64(i)))
-                let m: Float = u < keep ? scale : 0
-                pm[i] = m
-                po[i] = px[i] * m
-            }
+            let i = r.lowerBound
+            tk_dropout(px + i, po + i, pm + i, r.count, seed, first &+ UInt64(i), keep, scale)
         }
         return (out, mask)
     }

@@ -1,7 +1,8 @@
 // Elementwise kernels: binary ops with broadcasting, scalar ops, and unary activations,
 // each forward beside the backward it needs. Loops are specialised per op (generic over a
-// caseless enum), so the compiler vectorises the contiguous ones.
-import Foundation
+// caseless enum), so the compiler vectorises the contiguous ones. Activations that need exp, log,
+// tanh or erf run in the C row kernels, which have vectorised versions of those functions.
+import CKernels
 
 /// Raw computations on tensors, outside autodiff. Autodiff's ops call these.
 public enum Kernels {}
@@ -16,6 +17,13 @@ public enum BinaryOp: String, Sendable { case add, sub, mul, div }
 
 extension Kernels {
     public static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+        if a.shape == b.shape {   // no broadcasting: one contiguous run, vectorised in C
+            let out = Tensor(uninitializedShape: a.shape)
+            let pa = a.data, pb = b.data, po = out.data
+            let code = Int32(op == .add ? TK_ADD : op == .sub ? TK_SUB : op == .mul ? TK_MUL : TK_DIV)
+            parallelElements(a.count) { r in tk_binary(code, pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
+            return out
+        }
         switch op {
         case .add: return binary(a, b, AddFunction.self, name: "add")
         case .sub: return binary(a, b, SubFunction.self, name: "sub")
@@ -79,16 +87,17 @@ extension Kernels {
         let out = Tensor(uninitializedShape: x.shape)
         let p = x.data, q = out.data
         parallelElements(x.count, grain: op == .relu || op == .neg ? 1 << 15 : 1 << 12) { r in
+            let n = r.count, src = p + r.lowerBound, dst = q + r.lowerBound
             switch op {
-            case .exp: for i in r { q[i] = Foundation.exp(p[i]) }
-            case .log: for i in r { q[i] = Foundation.log(p[i]) }
-            case .sqrt: for i in r { q[i] = p[i].squareRoot() }
-            case .tanh: for i in r { q[i] = Foundation.tanh(p[i]) }
-            case .relu: for i in r { q[i] = max(p[i], 0) }
-            case .gelu: for i in r { q[i] = 0.5 * p[i] * (1 + erf(p[i] * 0.70710678118654752)) }
-            case .silu: for i in r { q[i] = p[i] / (1 + Foundation.exp(-p[i])) }
-            case .sigmoid: for i in r { q[i] = 1 / (1 + Foundation.exp(-p[i])) }
-            case .neg: for i in r { q[i] = -p[i] }
+            case .exp: tk_unary(Int32(TK_EXP), src, dst, n)
+            case .log: tk_unary(Int32(TK_LOG), src, dst, n)
+            case .tanh: tk_unary(Int32(TK_TANH), src, dst, n)
+            case .gelu: tk_unary(Int32(TK_GELU), src, dst, n)
+            case .silu: tk_unary(Int32(TK_SILU), src, dst, n)
+            case .sigmoid: tk_unary(Int32(TK_SIGMOID), src, dst, n)
+            case .sqrt: for i in 0..<n { dst[i] = src[i].squareRoot() }
+            case .relu: for i in 0..<n { dst[i] = max(src[i], 0) }
+            case .neg: for i in 0..<n { dst[i] = -src[i] }
             }
         }
         return out
@@ -105,19 +114,8 @@ extension Kernels {
             case .sqrt: for i in r { d[i] = g[i] * 0.5 / py[i] }
             case .tanh: for i in r { d[i] = g[i] * (1 - py[i] * py[i]) }
             case .relu: for i in r { d[i] = px[i] > 0 ? g[i] : 0 }
-            case .gelu:
-                // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-                for i in r {
-                    let v = px[i]
-                    let cdf = 0.5 * (1 + erf(v * 0.70710678118654752))
-                    let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * v * v)
-                    d[i] = g[i] * (cdf + v * pdf)
-                }
-            case .silu:
-                for i in r {
-                    let s = 1 / (1 + Foundation.exp(-px[i]))
-                    d[i] = g[i] * s * (1 + px[i] * (1 - s))
-                }
+            case .gelu: tk_unary_backward(Int32(TK_GELU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
+            case .silu: tk_unary_backward(Int32(TK_SILU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .sigmoid: for i in r { d[i] = g[i] * py[i] * (1 - py[i]) }
             case .neg: for i in r { d[i] = -g[i] }
             }

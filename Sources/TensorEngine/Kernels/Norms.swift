@@ -4,7 +4,8 @@
 // Backward with x̂ = normalised x and g = dy·γ:
 //   LayerNorm: dx = r·(g − mean(g) − x̂·mean(g·x̂));  RMSNorm: dx = r·(g − x̂·mean(g·x̂))
 // dγ, dβ are summed over rows in fixed blocks of rows, so results do not depend on threads.
-import Foundation
+// The rows themselves run in the C row kernels (tk_norm_rows, tk_norm_backward_rows).
+import CKernels
 
 /// What the backward pass needs from a norm's forward: per-row mean (LayerNorm) and 1/σ.
 public struct NormStatistics {
@@ -25,23 +26,9 @@ extension Kernels {
         let rstd = Tensor(uninitializedShape: [rows])
         let p = x.data, q = out.data, pr = rstd.data, pm = mean?.data
         let pg = gamma?.data, pb = beta?.data
-        ThreadPool.shared.parallelRanges(rows, grain: max(1, (1 << 13) / max(d, 1))) { range in
-            for row in range {
-                let src = p + row * d, dst = q + row * d
-                var mu: Float = 0
-                if !rms { for j in 0..<d { mu += src[j] }; mu /= Float(d) }
-                var v: Float = 0
-                for j in 0..<d { let c = src[j] - mu; v += c * c }
-                let r = 1 / (v / Float(d) + eps).squareRoot()
-                pr[row] = r
-                pm?[row] = mu
-                for j in 0..<d {
-                    var y = (src[j] - mu) * r
-                    if let pg { y *= pg[j] }
-                    if let pb { y += pb[j] }
-                    dst[j] = y
-                }
-            }
+        ThreadPool.shared.parallelRanges(rows, grain: max(1, (1 << 14) / max(d, 1))) { r in
+            tk_norm_rows(p + r.lowerBound * d, pg, pb, q + r.lowerBound * d, pm.map { $0 + r.lowerBound },
+                         pr + r.lowerBound, r.count, d, eps)
         }
         return (out, NormStatistics(mean: mean, rstd: rstd))
     }
@@ -52,7 +39,6 @@ extension Kernels {
     {
         let d = x.shape.last ?? 1
         let rows = x.count / max(d, 1)
-        let rms = stats.mean == nil
         let dx = Tensor(uninitializedShape: x.shape)
         let blocks = (rows + normRowBlock - 1) / normRowBlock
         let partG = gamma == nil ? nil : Tensor(zeros: [max(blocks, 1), d])
@@ -60,24 +46,9 @@ extension Kernels {
         let px = x.data, g = dy.data, pdx = dx.data, pr = stats.rstd.data, pm = stats.mean?.data
         let pg = gamma?.data, ppg = partG?.data, ppb = partB?.data
         ThreadPool.shared.parallelFor(blocks) { b in
-            let accG = ppg.map { $0 + b * d }, accB = ppb.map { $0 + b * d }
-            for row in b * normRowBlock ..< min(rows, (b + 1) * normRowBlock) {
-                let xs = px + row * d, gs = g + row * d, out = pdx + row * d
-                let r = pr[row], mu = pm?[row] ?? 0
-                var sumG: Float = 0, sumGX: Float = 0
-                for j in 0..<d {
-                    let xhat = (xs[j] - mu) * r
-                    let gj = gs[j] * (pg?[j] ?? 1)
-                    sumG += gj; sumGX += gj * xhat
-                    if let accG { accG[j] += gs[j] * xhat }
-                    if let accB { accB[j] += gs[j] }
-                }
-                let mg = rms ? 0 : sumG / Float(d), mgx = sumGX / Float(d)
-                for j in 0..<d {
-                    let xhat = (xs[j] - mu) * r
-                    out[j] = r * (gs[j] * (pg?[j] ?? 1) - mg - xhat * mgx)
-                }
-            }
+            let row = b * normRowBlock, count = min(rows, row + normRowBlock) - row
+            tk_norm_backward_rows(px + row * d, pg, pm.map { $0 + row }, pr + row, g + row * d, pdx + row * d,
+                                  ppg.map { $0 + b * d }, ppb.map { $0 + b * d }, count, d)
         }
         let sumBlocks = { (t: Tensor?) -> Tensor? in t.map { reduce($0, axis: 0, kind: .sum).view([d]) } }
         return (dx, sumBlocks(partG), sumBlocks(partB))

@@ -1,0 +1,171 @@
+// AVX-512 SGEMM micro-kernel (14×32 register tile) and GEMV kernels.
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include "sgemm_impl.h"
+
+#define TK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+#define MR TK_AVX512_MR
+
+// Lanes 0..<n of a 16-lane vector (n clamped to 0...16).
+TK_TARGET static inline __mmask16 lanes(int64_t n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+// alpha·acc + beta·C into C under mask; C is not read when beta == 0.
+TK_TARGET static inline void store_tile(float *c, __m512 acc, __mmask16 m, __m512 va, __m512 vb, int read) {
+    __m512 r = _mm512_mul_ps(acc, va);
+    if (read) r = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, c), vb, r);
+    _mm512_mask_storeu_ps(c, m, r);
+}
+
+TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
+    __m512 acc0[MR], acc1[MR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+        acc0[i] = _mm512_setzero_ps();
+        acc1[i] = _mm512_setzero_ps();
+    }
+    for (int64_t i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0),
+                                    _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
+    for (int64_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+        }
+        a += MR;
+        b += 32;
+    }
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
+    int read = beta != 0.0f;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+        if (i < mr) {
+            store_tile(c + i * ldc, acc0[i], m0, va, vb, read);
+            store_tile(c + i * ldc + 16, acc1[i], m1, va, vb, read);
+        }
+    }
+}
+
+// alpha·acc + beta·y for lanes 0..<n of y.
+TK_TARGET static inline void store_y(float *y, __m512 acc, int64_t n, float alpha, float beta) {
+    __mmask16 m = lanes(n);
+    __m512 r = _mm512_mul_ps(acc, _mm512_set1_ps(alpha));
+    if (beta != 0.0f) r = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, y), _mm512_set1_ps(beta), r);
+    _mm512_mask_storeu_ps(y, m, r);
+}
+
+TK_TARGET void tk_sgemv_rows_avx512(TK_SGEMV_ARGS) {
+    // 256 outputs stay in registers while the k rows stream past, 1 KB of each row at a time.
+    for (int64_t j = 0; j < n; j += 256) {
+        int64_t w = n - j;
+        __m512 acc[16];
+        __mmask16 mk[16];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < 16; v++) {
+            acc[v] = _mm512_setzero_ps();
+            mk[v] = lanes(w - 16 * v);
+        }
+        const float *row = m + j;
+        for (int64_t p = 0; p < k; p++, row += ldm) {
+            __m512 xp = _mm512_set1_ps(x[p]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < 16; v++)
+                acc[v] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(mk[v], row + 16 * v), acc[v]);
+        }
+#pragma clang loop unroll(full)
+        for (int v = 0; v < 16; v++) store_y(y + j + 16 * v, acc[v], w - 16 * v, alpha, beta);
+    }
+}
+
+// Four dot products at a time share each load of x; every output's sum has the same order.
+TK_TARGET void tk_sgemv_dots_avx512(TK_SGEMV_ARGS) {
+    for (int64_t j = 0; j < n; j += 4) {
+        int64_t rows = n - j < 4 ? n - j : 4;
+        const float *r[4];
+        for (int v = 0; v < 4; v++) r[v] = m + (j + (v < rows ? v : 0)) * ldm;
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int64_t p = 0; p < k; p += 16) {
+            __mmask16 mk = lanes(k - p);
+            __m512 xv = _mm512_maskz_loadu_ps(mk, x + p);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < 4; v++)
+                acc[v] = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, r[v] + p), acc[v]);
+        }
+        for (int v = 0; v < rows; v++) {
+            float s = _mm512_reduce_add_ps(acc[v]) * alpha;
+            y[j + v] = beta != 0.0f ? s + beta * y[j + v] : s;
+        }
+    }
+}
+
+// Step p of every micro-panel comes from one contiguous source row, read front to back.
+TK_TARGET void tk_pack_copy_avx512(TK_PACK_ARGS) {
+    for (int64_t p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        for (int64_t q = 0; q * width < count; q++) {
+            float *d = dst + (q * kc + p) * width;
+            for (int64_t j = 0; j < width; j += 16) {
+                __m512 v = _mm512_maskz_loadu_ps(lanes(count - q * width - j), s + q * width + j);
+                _mm512_mask_storeu_ps(d + j, lanes(width - j), v);
+            }
+        }
+    }
+}
+
+// Transposes 16 vectors of 16 floats in registers (rows in, columns out).
+TK_TARGET static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+}
+
+// 16×16 blocks: 16 vectors × 16 steps loaded, transposed, stored as 16 steps of (up to) 16 lanes.
+TK_TARGET void tk_pack_transpose_avx512(TK_PACK_ARGS) {
+    for (int64_t i0 = 0; i0 < width; i0 += 16) {
+        __mmask16 out = lanes(width - i0);
+        int64_t rows = count - i0;
+        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+            __mmask16 in = lanes(kc - p0);
+            __m512 r[16];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) {
+                if (i < rows) {
+                    // Callers pack consecutive panels while computing on the last one: fetch the
+                    // same place of the next panel's vectors so its misses overlap that work.
+                    _mm_prefetch((const char *)(src + (i0 + i + width) * ld + p0), _MM_HINT_T1);
+                    r[i] = _mm512_maskz_loadu_ps(in, src + (i0 + i) * ld + p0);
+                } else {
+                    r[i] = _mm512_setzero_ps();
+                }
+            }
+            transpose16(r);
+            int64_t steps = kc - p0 < 16 ? kc - p0 : 16;
+            for (int64_t q = 0; q < steps; q++) _mm512_mask_storeu_ps(dst + (p0 + q) * width + i0, out, r[q]);
+        }
+    }
+}
+#endif

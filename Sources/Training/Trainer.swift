@@ -1,0 +1,243 @@
+// The training loop: teacher forcing over token-bounded batches, gradients summed over
+// `accumulate` batches (each weighted by its share of target tokens, so the update follows the
+// mean loss over all of them), clipping by global norm, Adam with a schedule, validation,
+// checkpoints and metrics. A step whose loss or gradient norm is not finite is skipped (no
+// update, reported); after `max_bad_steps` such steps in a row training stops with an error,
+// leaving the last good checkpoint as it was.
+import Evaluation
+import Foundation
+import Models
+import Tokenization
+
+/// Decoding for validation BLEU: target ids (no specials) for source ids (no specials).
+/// Greedy decoding is built elsewhere; this is the seam it plugs into.
+public protocol ValidationTranslator {
+    func translate(_ sources: [[Int32]], model: EncoderDecoderModel) -> [[Int32]]
+}
+
+public struct StepResult: Sendable {
+    public let step: Int
+    /// Token-weighted mean loss of the step's batches (non-finite when skipped for it).
+    public let loss: Double
+    public let gradientNorm: Double
+    public let learningRate: Double
+    public let targetTokens: Int
+    public let skipped: Bool
+}
+
+public struct ValidationResult: Sendable {
+    /// Label-smoothed loss (comparable to the training loss), plain NLL per token and its perplexity.
+    public let loss: Double
+    public let nll: Double
+    public let perplexity: Double
+    public let bleu: Double?
+}
+
+public final class Trainer {
+    public let config: TrainingConfig
+    public let model: TrainableModel
+    public let optimizer: Adam
+    public let schedule: LearningRateSchedule
+    public private(set) var state: TrainingState
+    public private(set) var sampling: ScheduledSampling
+    public let train: Corpus
+    public let valid: Corpus?
+    public let batcher: TokenBatcher
+    public let tokenizer: Tokenizer?
+    public let run: RunDirectory?
+    public var translator: ValidationTranslator?
+    public var progress: Progress?
+    public var metrics: MetricsLog?
+    /// Called after every step (tests collect losses with it).
+    public var onStep: ((StepResult) -> Void)?
+    private var epochBatches: (epoch: Int, batches: [[Int]])?
+
+    /// A fresh run from `config`, whose model vocabulary and special ids must already match the data.
+    public init(config: TrainingConfig, train: Corpus, valid: Corpus?, tokenizer: Tokenizer?, run: RunDirectory?) throws {
+        self.config = config
+        let seed = config.training.seed
+        model = try TrainableModel(config: config.model, seed: seed)
+        model.module.train(true)
+        optimizer = Adam(module: model.module, settings: config.optimizer)
+        schedule = config.schedule.schedule(dModel: config.model.dModel, maxSteps: config.training.maxSteps)
+        sampling = ScheduledSampling(settings: config.scheduledSampling, seed: seed &+ 2)
+        state = TrainingState(dropout: model.randomSource.generator, sampling: sampling.generator)
+        self.train = train
+        self.valid = valid
+        self.tokenizer = tokenizer
+        self.run = run
+        batcher = TokenBatcher(lengths: train.batchLengths, maxTokens: config.training.maxTokens, seed: seed &+ 3)
+        guard !batcher.batches(epoch: 0, shuffle: false).isEmpty else {
+            throw TrainingError("no training examples fit the length limits and max_tokens (\(train.skipped) skipped)")
+        }
+    }
+
+    /// Continues from a checkpoint directory: weights, moments, step, data position and random states.
+    public func restore(from checkpoint: URL) throws {
+        state = try TrainingCheckpoint.read(from: checkpoint, module: model.module, optimizer: optimizer)
+        model.randomSource.generator = try state.dropout.generator()
+        sampling.generator = try state.sampling.generator()
+    }
+
+    private var ids: (pad: Int32, bos: Int32, eos: Int32) {
+        (Int32(config.model.padId), Int32(config.model.bosId), Int32(config.model.eosId))
+    }
+
+    /// The next `count` batches in data order, moving to the next epoch when one runs out;
+    /// nil when `max_epochs` is reached first.
+    func nextBatches(_ count: Int) -> [TrainingBatch]? {
+        var out: [TrainingBatch] = []
+        while out.count < count {
+            if let limit = config.training.maxEpochs, state.epoch >= limit { return nil }
+            if epochBatches?.epoch != state.epoch { epochBatches = (state.epoch, batcher.batches(epoch: state.epoch)) }
+            guard let batches = epochBatches?.batches, state.batchInEpoch < batches.count else {
+                state.epoch += 1
+                state.batchInEpoch = 0
+                continue
+            }
+            let examples = batches[state.batchInEpoch].map { train.examples[$0] }
+            out.append(TrainingBatch.collate(examples, padId: ids.pad, bosId: ids.bos, eosId: ids.eos))
+            state.batchInEpoch += 1
+        }
+        return out
+    }
+
+    /// One update from `batches` (accumulated). Skips the update when the loss or gradients are not finite.
+    @discardableResult
+    public func step(_ batches: [TrainingBatch]) -> StepResult {
+        let module = model.module
+        let total = max(1, batches.reduce(0) { $0 + $1.targetTokens })
+        let p = sampling.probability(at: state.step + 1)
+        var loss = 0.0
+        for batch in batches {
+            var input = batch.targetIn
+            if p > 0 {
+                // First pass: the model's own predictions, without gradients or dropout.
+                module.train(false)
+                let guess = withNoGrad { model.logits(batch) }
+                module.train(true)
+                input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
+            }
+            let l = model.loss(logits: model.logits(batch, targetIn: input), targets: batch.targetOut)
+            let weight = Float(batch.targetTokens) / Float(total)
+            loss += Double(l.item()) * Double(weight)
+            if l.item().isFinite { l.backward(Tensor(scalar: weight)) }
+        }
+        let params = optimizer.parameters.map(\.tensor)
+        let clip = config.optimizer.clipNorm
+        let norm = clip > 0 ? GradientClipping.clip(params, maxNorm: clip) : GradientClipping.globalNorm(params)
+        let lr = schedule.rate(at: state.step + 1)
+        let skipped = !loss.isFinite || !norm.isFinite
+        if skipped {
+            state.badSteps += 1
+            state.skippedSteps += 1
+        } else {
+            optimizer.update(learningRate: Float(lr))
+            state.step += 1
+            state.badSteps = 0
+            state.tokens += total
+        }
+        module.zeroGrad()
+        return StepResult(step: skipped ? state.step + 1 : state.step, loss: loss, gradientNorm: norm,
+                          learningRate: lr, targetTokens: total, skipped: skipped)
+    }
+
+    /// Loss, NLL and perplexity over the validation data (no dropout), and BLEU when a translator is set.
+    public func validate() throws -> ValidationResult? {
+        guard let valid, !valid.examples.isEmpty else { return nil }
+        let module = model.module
+        module.train(false)
+        defer { module.train(true) }
+        let batcher = TokenBatcher(lengths: valid.batchLengths, maxTokens: config.training.maxTokens, seed: 0)
+        var (smoothed, nll, tokens) = (0.0, 0.0, 0)
+        withNoGrad {
+            for indices in batcher.batches(epoch: 0, shuffle: false) {
+                let batch = TrainingBatch.collate(indices.map { valid.examples[$0] }, padId: ids.pad, bosId: ids.bos, eosId: ids.eos)
+                let logits = model.logits(batch)
+                let n = Double(batch.targetTokens)
+                smoothed += Double(model.loss(logits: logits, targets: batch.targetOut).item()) * n
+                nll += Double(model.loss(logits: logits, targets: batch.targetOut, labelSmoothing: 0).item()) * n
+                tokens += batch.targetTokens
+            }
+        }
+        let count = Double(max(tokens, 1))
+        return ValidationResult(loss: smoothed / count, nll: nll / count, perplexity: exp(nll / count), bleu: try bleu(valid))
+    }
+
+    private func bleu(_ valid: Corpus) throws -> Double? {
+        guard config.training.validationBLEU, let translator, let tokenizer, case .encoderDecoder(let m) = model else { return nil }
+        let hypotheses = withNoGrad { translator.translate(valid.examples.map(\.source), model: m) }
+        let references = valid.examples.map { tokenizer.decode($0.target) }
+        return try BLEU.corpusScore(hypotheses: hypotheses.map { tokenizer.decode($0) }, references: [references]).score
+    }
+
+    /// Saves a checkpoint of the current state (with the random generators' positions).
+    public func saveCheckpoint(validLoss: Double?) throws {
+        guard let run else { return }
+        state.dropout = GeneratorState(model.randomSource.generator)
+        state.sampling = GeneratorState(sampling.generator)
+        if let validLoss, validLoss < (state.bestValidLoss ?? .infinity) { state.bestValidLoss = validLoss }
+        try run.saveCheckpoint(module: model.module, optimizer: optimizer, state: state,
+                               validLoss: validLoss, keepLast: config.training.keepLast)
+    }
+
+    /// Trains until `max_steps` updates (or `max_epochs`), validating, logging and checkpointing on the way.
+    public func run(until maxSteps: Int? = nil) throws {
+        let target = min(maxSteps ?? config.training.maxSteps, config.training.maxSteps)
+        let t = config.training
+        if t.validationBLEU && translator == nil {
+            progress?.message("note: validation BLEU needs greedy decoding, which this build does not have yet; reporting loss and perplexity only")
+        }
+        // Time spent in training steps only, so validation and saving do not lower tokens/s.
+        var window = (seconds: 0.0, tokens: 0, loss: 0.0, steps: 0)
+        var lastSaved = state.step
+        while state.step < target {
+            let started = Date()
+            guard let batches = nextBatches(config.optimizer.accumulate) else { break }
+            let result = step(batches)
+            window.seconds += Date().timeIntervalSince(started)
+            onStep?(result)
+            if result.skipped {
+                let why = result.loss.isFinite ? "gradient norm is \(result.gradientNorm)" : "loss is \(result.loss)"
+                progress?.message("step \(result.step): skipped, \(why) (\(state.badSteps) in a row)")
+                metrics?.append(MetricsRecord(kind: "skip", step: result.step, values: ["loss": result.loss, "grad_norm": result.gradientNorm]))
+                if state.badSteps >= t.maxBadSteps {
+                    progress?.finish()
+                    let last = (try? run?.index()).flatMap { $0?.latest } ?? "none"
+                    throw TrainingError("training stopped: \(state.badSteps) steps in a row had a non-finite loss or gradient "
+                                        + "(last: \(why)); the last good checkpoint is \(last). Lower the learning rate or check the data.")
+                }
+                continue
+            }
+            window.tokens += result.targetTokens
+            window.loss += result.loss
+            window.steps += 1
+            if state.step % t.logEvery == 0 || state.step == target {
+                let rate = Double(window.tokens) / max(window.seconds, 1e-9)
+                let values: [String: Double] = ["epoch": Double(state.epoch), "loss": window.loss / Double(window.steps),
+                                                "lr": result.learningRate, "tokens_per_s": rate, "grad_norm": result.gradientNorm]
+                metrics?.append(MetricsRecord(kind: "train", step: state.step, values: values))
+                progress?.update(progress?.statusLine(epoch: state.epoch, step: state.step, loss: window.loss / Double(window.steps),
+                                                      learningRate: result.learningRate, tokensPerSecond: rate,
+                                                      secondsPerStep: window.seconds / Double(window.steps)) ?? "")
+                window = (0, 0, 0, 0)
+            }
+            let validating = valid != nil && (state.step % t.validateEvery == 0 || state.step == target)
+            var validLoss: Double?
+            if validating, let v = try validate() {
+                validLoss = v.loss
+                var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity]
+                if let bleu = v.bleu { values["bleu"] = bleu }
+                metrics?.append(MetricsRecord(kind: "valid", step: state.step, values: values))
+                progress?.message(String(format: "step %d  validation loss %.4f  nll %.4f  ppl %.2f", state.step, v.loss, v.nll, v.perplexity)
+                                  + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
+            }
+            if state.step % t.checkpointEvery == 0 || validating || state.step == target {
+                try saveCheckpoint(validLoss: validLoss)
+                lastSaved = state.step
+            }
+        }
+        if state.step > lastSaved { try saveCheckpoint(validLoss: nil) }
+        progress?.finish()
+    }
+}

@@ -1,0 +1,120 @@
+// Setting up a run from a config: the tokenizer (loaded, or trained as joint BPE over the
+// training text into the run directory), the tokenized corpora, the model config completed
+// with the tokenizer's vocabulary and special ids, and a Trainer, fresh or resumed.
+import Foundation
+import Models
+import Tokenization
+
+public struct PreparedData {
+    /// The config with model.src_vocab/tgt_vocab and pad/bos/eos ids taken from the tokenizer.
+    public let config: TrainingConfig
+    public let tokenizer: Tokenizer
+    public let train: Corpus
+    public let valid: Corpus?
+}
+
+public enum TrainingSetup {
+    /// `path` as given when absolute, else relative to the data directory.
+    public static func resolve(_ path: String, dataDirectory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: dataDirectory).appendingPathComponent(path).path
+    }
+
+    /// The tokenizer the config names; else the run's; else one trained on the training text
+    /// (both sides of a parallel corpus) and saved into the run directory.
+    public static func tokenizer(config: TrainingConfig, dataDirectory: String, run: RunDirectory?,
+                                 log: (String) -> Void) throws -> Tokenizer {
+        func load(_ path: String) throws -> Tokenizer {
+            do { return try Tokenizer(contentsOfFile: path) } catch { throw TrainingError("cannot load tokenizer: \(error)") }
+        }
+        if let path = config.tokenizer.path {
+            let tokenizer = try load(resolve(path, dataDirectory: dataDirectory))
+            if let run { try tokenizer.save(to: run.tokenizerPath) }
+            return tokenizer
+        }
+        if let run, FileManager.default.fileExists(atPath: run.tokenizerPath) { return try load(run.tokenizerPath) }
+        // For language models the held-out tail is part of the text; it only shapes the vocabulary.
+        let files = (config.task == .translation ? [config.data.trainSource, config.data.trainTarget] : [config.data.trainText])
+            .compactMap { $0 }.map { resolve($0, dataDirectory: dataDirectory) }
+        for file in files where !FileManager.default.fileExists(atPath: file) { throw TrainingError("data file \(file) does not exist") }
+        log("training a \(config.tokenizer.vocabSize)-token BPE tokenizer on \(files.joined(separator: ", "))")
+        let options = TrainingOptions(preTokenization: PreTokenization(rawValue: config.tokenizer.preTokenization) ?? .metaspace,
+                                      minFrequency: config.tokenizer.minFrequency)
+        let tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer.train(files: files, vocabSize: config.tokenizer.vocabSize, options: options) } catch {
+            throw TrainingError("cannot train tokenizer: \(error)")
+        }
+        if let run { try tokenizer.save(to: run.tokenizerPath) }
+        return tokenizer
+    }
+
+    /// Tokenized training and validation data and the completed config.
+    public static func prepare(config: TrainingConfig, dataDirectory: String, run: RunDirectory?,
+                               log: (String) -> Void = { _ in }) throws -> PreparedData {
+        let tokenizer = try self.tokenizer(config: config, dataDirectory: dataDirectory, run: run, log: log)
+        guard let pad = tokenizer.padID, let bos = tokenizer.bosID, let eos = tokenizer.eosID else {
+            throw TrainingError("the tokenizer lacks one of the special tokens <pad>, <bos>, <eos>")
+        }
+        var resolved = config
+        resolved.model.srcVocab = tokenizer.vocabSize
+        resolved.model.tgtVocab = tokenizer.vocabSize
+        (resolved.model.padId, resolved.model.bosId, resolved.model.eosId) = (Int(pad), Int(bos), Int(eos))
+        do { try resolved.model.validate() } catch { throw TrainingError("model with the tokenizer's vocabulary: \(error)") }
+        let d = config.data
+        let path = { (p: String) in resolve(p, dataDirectory: dataDirectory) }
+        let train: Corpus, valid: Corpus?
+        switch config.task {
+        case .translation:
+            guard let ts = d.trainSource, let tt = d.trainTarget else { throw TrainingError("data.train_source and data.train_target are required") }
+            train = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(ts), target: path(tt)), tokenizer: tokenizer,
+                                            maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+            if let vs = d.validSource, let vt = d.validTarget {
+                valid = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(vs), target: path(vt)), tokenizer: tokenizer,
+                                                maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+            } else {
+                valid = nil
+            }
+        case .languageModel:
+            guard let text = d.trainText else { throw TrainingError("data.train_text is required") }
+            let (trainLines, validLines) = TextCorpus.split(lines: try ParallelCorpus.lines(of: path(text)), validFraction: d.validFraction)
+            train = TextCorpus.blocks(lines: trainLines, tokenizer: tokenizer, blockSize: d.blockSize)
+            valid = validLines.isEmpty ? nil : TextCorpus.blocks(lines: validLines, tokenizer: tokenizer, blockSize: d.blockSize)
+        }
+        log("data: \(train.examples.count) training examples (\(train.skipped) skipped by length limits)"
+            + (valid.map { ", \($0.examples.count) validation (\($0.skipped) skipped)" } ?? ""))
+        return PreparedData(config: resolved, tokenizer: tokenizer, train: train, valid: valid)
+    }
+
+    /// A trainer for `config` writing to `run`; with `resume`, continued from the run's latest
+    /// checkpoint. The model, data and tokenizer sections must then match the run's saved config.
+    public static func makeTrainer(config: TrainingConfig, dataDirectory: String, run: RunDirectory, resume: Bool,
+                                   log: @escaping (String) -> Void) throws -> Trainer {
+        try config.validate()
+        try run.create()
+        let index = try run.index()
+        if resume {
+            guard index != nil, FileManager.default.fileExists(atPath: run.trainingConfigPath) else {
+                throw TrainingError("--resume: \(run.url.path) holds no checkpoint to resume from")
+            }
+        } else if index != nil {
+            throw TrainingError("\(run.url.path) already holds checkpoints: pass --resume to continue that run, or choose another --out")
+        }
+        let data = try prepare(config: config, dataDirectory: dataDirectory, run: run, log: log)
+        if resume {
+            let saved = try run.trainingConfig()
+            for (section, same) in [("model", saved.model == data.config.model), ("data", saved.data == config.data),
+                                    ("tokenizer", saved.tokenizer == config.tokenizer), ("task", saved.task == config.task)] where !same {
+                throw TrainingError("--resume: the \(section) section differs from the run's \(run.trainingConfigPath)")
+            }
+        }
+        try AtomicFile.write(data.config.jsonData(), to: run.trainingConfigPath)
+        try AtomicFile.write(data.config.model.jsonData(), to: run.modelConfigPath)
+        let trainer = try Trainer(config: data.config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: run)
+        if resume {
+            let checkpoint = try run.checkpoint()
+            try trainer.restore(from: checkpoint)
+            log("resumed from \(checkpoint.path) at step \(trainer.state.step)")
+        }
+        trainer.metrics = try MetricsLog(path: run.metricsPath, truncateAfter: trainer.state.step)
+        return trainer
+    }
+}

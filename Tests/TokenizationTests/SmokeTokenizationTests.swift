@@ -1,3 +1,0 @@
-import XCTest
-import Tokenization
-final class SmokeTokenizationTests: XCTestCase { func testBuilds() {} }

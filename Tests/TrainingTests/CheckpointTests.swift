@@ -1,0 +1,127 @@
+// Checkpoints and resuming: a failure in the middle of a save leaves the previous checkpoint
+// current and loadable; the last N and the best are kept; an interrupted and resumed run gives
+// the same losses, bit for bit, as an uninterrupted one.
+import Checkpoints
+import Foundation
+import Testing
+import Training
+
+@Suite(.serialized) struct CheckpointTests {
+    @Test func failureMidSaveLeavesThePreviousCheckpointLoadable() throws {
+        let run = RunDirectory(temporaryDirectory("atomic"))
+        try run.create()
+        let trainer = try Trainer(config: toyConfig(steps: 20), train: toyCorpus(count: 32, seed: 1), valid: nil, tokenizer: nil, run: run)
+        try trainer.run(until: 5)
+        let first = try run.checkpoint()
+        let weightsAt5 = trainer.model.module.parameters().map(\.scalars)
+        RunDirectory.beforeCommit = { throw TrainingError("simulated crash") }
+        defer { RunDirectory.beforeCommit = nil }
+        #expect(throws: TrainingError.self) { try trainer.run(until: 7) }
+        RunDirectory.beforeCommit = nil
+        #expect(try run.checkpoint() == first)
+        #expect(FileManager.default.fileExists(atPath: run.checkpointsURL.appendingPathComponent("step-00000007.partial").path))
+        // A torn file inside the partial directory does not matter: the index never named it.
+        let torn = run.checkpointsURL.appendingPathComponent("step-00000007.partial/weights.safetensors")
+        try Data([1, 2, 3]).write(to: torn)
+        let fresh = try Trainer(config: toyConfig(steps: 20), train: trainer.train, valid: nil, tokenizer: nil, run: nil)
+        try fresh.restore(from: try run.checkpoint())
+        #expect(fresh.state.step == 5)
+        #expect(fresh.model.module.parameters().map(\.scalars) == weightsAt5)
+        // The next save succeeds and replaces the partial directory.
+        try trainer.saveCheckpoint(validLoss: nil)
+        #expect(try run.checkpoint().lastPathComponent == "step-00000007")
+    }
+
+    @Test func keepsTheLastNAndTheBest() throws {
+        let run = RunDirectory(temporaryDirectory("keep"))
+        try run.create()
+        var config = toyConfig(steps: 30)
+        config.training.keepLast = 2
+        config.training.validateEvery = 1000
+        config.training.checkpointEvery = 1
+        let trainer = try Trainer(config: config, train: toyCorpus(count: 32, seed: 1), valid: nil, tokenizer: nil, run: run)
+        let losses: [Double] = [5, 3, 4, 6, 7]
+        for loss in losses {
+            try trainer.run(until: trainer.state.step + 1)
+            try trainer.saveCheckpoint(validLoss: loss)
+        }
+        let index = try #require(try run.index())
+        #expect(index.latest == "step-00000005" && index.best == "step-00000002" && index.bestValidLoss == 3)
+        let present = try FileManager.default.contentsOfDirectory(atPath: run.checkpointsURL.path).filter { $0.hasPrefix("step-") }.sorted()
+        #expect(present == ["step-00000002", "step-00000004", "step-00000005"])
+        #expect(try run.checkpoint(best: true).lastPathComponent == "step-00000002")
+    }
+
+    /// Writes a tiny parallel corpus and a config using it; returns the config.
+    func writeToyData(_ dir: String) throws -> TrainingConfig {
+        var g = RandomGenerator(seed: 11)
+        let words = ["ein", "hund", "katze", "läuft", "schnell", "der", "die", "mann", "frau", "spielt", "im", "park"]
+        let english = ["a", "dog", "cat", "runs", "fast", "the", "the", "man", "woman", "plays", "in", "park"]
+        var de: [String] = [], en: [String] = []
+        for _ in 0..<80 {
+            let n = 2 + g.nextInt(below: 5)
+            let picks = (0..<n).map { _ in g.nextInt(below: words.count) }
+            de.append(picks.map { words[$0] }.joined(separator: " "))
+            en.append(picks.map { english[$0] }.joined(separator: " "))
+        }
+        try (de.prefix(64).joined(separator: "\n") + "\n").write(toFile: dir + "/train.de", atomically: true, encoding: .utf8)
+        try (en.prefix(64).joined(separator: "\n") + "\n").write(toFile: dir + "/train.en", atomically: true, encoding: .utf8)
+        try (de.suffix(16).joined(separator: "\n") + "\n").write(toFile: dir + "/val.de", atomically: true, encoding: .utf8)
+        try (en.suffix(16).joined(separator: "\n") + "\n").write(toFile: dir + "/val.en", atomically: true, encoding: .utf8)
+        var config = toyConfig(steps: 12)
+        config.data.trainSource = "train.de"
+        config.data.trainTarget = "train.en"
+        config.data.validSource = "val.de"
+        config.data.validTarget = "val.en"
+        config.tokenizer.vocabSize = 300
+        config.optimizer.accumulate = 2
+        config.scheduledSampling.enabled = true
+        config.scheduledSampling.maxProbability = 0.3
+        config.scheduledSampling.rampSteps = 6
+        config.training.validateEvery = 4
+        config.training.checkpointEvery = 3
+        return config
+    }
+
+    @Test func interruptedAndResumedRunMatchesAnUninterruptedOneBitForBit() throws {
+        let data = temporaryDirectory("resume-data")
+        let config = try writeToyData(data)
+        var straight: [Double] = []
+        let a = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: RunDirectory(data + "/run-a"), resume: false) { _ in }
+        a.onStep = { straight.append($0.loss) }
+        try a.run()
+
+        var resumed: [Double] = []
+        let runB = RunDirectory(data + "/run-b")
+        let b1 = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: false) { _ in }
+        b1.onStep = { resumed.append($0.loss) }
+        try b1.run(until: 7)
+        // Starting again without --resume is refused; with it, the run continues from step 7.
+        #expect(throws: TrainingError.self) { try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: false) { _ in } }
+        let b2 = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: true) { _ in }
+        #expect(b2.state.step == 7)
+        b2.onStep = { resumed.append($0.loss) }
+        try b2.run()
+
+        #expect(straight.count == 12)
+        #expect(straight.map(\.bitPattern) == resumed.map(\.bitPattern), "\(straight) vs \(resumed)")
+        for (p, q) in zip(a.model.module.parameters(), b2.model.module.parameters()) {
+            #expect(p.scalars.map(\.bitPattern) == q.scalars.map(\.bitPattern))
+        }
+        // The run directory holds everything: configs, tokenizer, metrics with validation records.
+        for file in ["training.json", "config.json", "tokenizer.json", "metrics.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: runB.url.appendingPathComponent(file).path), "\(file)")
+        }
+        // Exported as a model directory, the weights load back unchanged.
+        let exported = URL(fileURLWithPath: data + "/model")
+        try runB.exportModel(to: exported, best: false)
+        let loaded = try ModelDirectory.load(exported)
+        #expect(loaded.config == b2.config.model)
+        for (p, q) in zip(loaded.model.module.parameters(), b2.model.module.parameters()) { #expect(p.scalars == q.scalars) }
+        #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("tokenizer.json").path))
+        let records = try MetricsLog.read(runB.metricsPath)
+        // Step 7 is where the first part stopped: it validated and logged there too.
+        #expect(records.filter { $0.kind == "valid" }.map(\.step) == [4, 7, 8, 12])
+        #expect(records.filter { $0.kind == "train" }.map(\.step) == [5, 7, 10, 12])
+    }
+}
