@@ -23,7 +23,8 @@ final class SearchTests: XCTestCase {
             t.options.maxLengthA = 1; t.options.maxLengthB = 5
             let sources = TestModels.sources(lengths, vocab: 24)
             t.options.beamSize = 1
-            let greedy = t.translate(sources)
+            // Each sentence alone, so both searches see the same encoder output bit for bit.
+            let greedy = sources.map { t.translateBatch([$0]) }.map { $0[0] }
             let beam = sources.map { src in
                 withNoGrad {
                     let (memory, padding) = t.model.encode(Tensor(ints: src, shape: [1, src.count]))
