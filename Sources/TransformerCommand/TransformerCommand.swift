@@ -15,10 +15,10 @@ struct TransformerCommand: ParsableCommand {
             TrainCommand.self,
             ExportCommand.self,
             PlotCommand.self,
-            BenchCommand.self,
             TranslateCommand.self,
             GenerateCommand.self,
             EvaluateCommand.self,
+            BenchCommand.self,
         ])
 }
 
