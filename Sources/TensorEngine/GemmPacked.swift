@@ -28,6 +28,10 @@ enum GemmPacked {
     ) {
         guard let kernel = kernels.sgemm, kernels.pack_copy != nil, kernels.pack_transpose != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
+        if fitsResidentB(m: m, n: n, k: k, nr: nr, threads: threads) {
+            runResidentB(kernels, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, threads: threads)
+            return
+        }
         // Balanced row blocks; when threaded, a multiple of the thread count so no core idles.
         var mBlocks = (m + mcTarget - 1) / mcTarget
         if threads > 1 { mBlocks = min(roundUp(mBlocks, threads), (m + mr - 1) / mr) }

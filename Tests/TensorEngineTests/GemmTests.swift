@@ -84,6 +84,15 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    /// Deep, narrow products take the resident-B loop order (k > kc, m ≥ 2·mc·threads).
+    func testDeepNarrowProducts() {
+        forEachLevel {
+            for (transA, transB) in [(false, false), (true, true), (false, true)] {
+                check(Case(transA: transA, transB: transB, m: 700, n: 45, k: 1100, alpha: 0.5, beta: 2, padA: 3, padC: 5))
+            }
+        }
+    }
+
     func testLeadingDimensionsAlphaBeta() {
         forEachLevel {
             for (m, n, k) in [(17, 45, 23), (1, 40, 30), (40, 1, 30), (130, 70, 270)] {
@@ -155,7 +164,9 @@ final class GemmTests: XCTestCase {
         defer { pool.threadCount = saved }
         for (transA, transB, m, n, k) in [(false, false, 300, 200, 600), (true, true, 130, 1000, 300),
                                           (false, true, 1, 3000, 700), (true, false, 3000, 1, 700),
-                                          (false, false, 40, 2000, 100)] {
+                                          (false, false, 40, 2000, 100),
+                                          // Deep and narrow: B packed whole, C row blocks through every kc block.
+                                          (false, false, 700, 50, 1100), (true, true, 690, 70, 600)] {
             let a = Self.matrix(rows: transA ? k : m, cols: transA ? m : k, ld: transA ? m : k, seed: 6)
             let b = Self.matrix(rows: transB ? n : k, cols: transB ? k : n, ld: transB ? k : n, seed: 7)
             var results: [[Float]] = []

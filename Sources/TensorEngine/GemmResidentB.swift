@@ -1,0 +1,74 @@
+// SGEMM loop order for deep, narrow products (k > kc, all of B packed fits in L3), such as
+// 4096×512×2048: B is packed once, whole, and each row block of C then runs through every kc
+// block while it stays in L2, so C goes to memory once instead of once per kc block.
+import CKernels
+
+extension GemmPacked {
+    /// Rows of a C block here: its C rows and packed A rows (about 2 × 168×512 floats) share L2.
+    static let mcResident = 168
+    /// Largest packed B kept whole: 8 MB of the 32 MB L3.
+    static let residentBFloats = 2 << 20
+
+    static func fitsResidentB(m: Int, n: Int, k: Int, nr: Int, threads: Int) -> Bool {
+        k > kc && k * roundUp(n, nr) <= residentBFloats && m >= 2 * mcResident * max(threads, 1)
+    }
+
+    static func runResidentB(
+        _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
+        a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    ) {
+        guard let kernel = kernels.sgemm else { return }
+        let mr = Int(kernels.mr), nr = Int(kernels.nr)
+        let nPadded = roundUp(n, nr), strips = nPadded / nr
+        var mBlocks = (m + mcResident - 1) / mcResident
+        if threads > 1 { mBlocks = roundUp(mBlocks, threads) }
+        let mc = roundUp((m + mBlocks - 1) / mBlocks, mr)
+        mBlocks = (m + mc - 1) / mc
+        let bAll = GemmBuffers.take(k * nPadded)
+        defer { GemmBuffers.give(bAll) }
+        let kBlocks = (k + kc - 1) / kc
+        let bp = bAll.floats
+
+        // Block p (depth kCur) lives at p·kc·nPadded, laid out as GemmPacked.run lays out its panel.
+        let packB = { (p: Int) in
+            let pc = p * kc, kCur = min(kc, k - pc), dst = bp + pc * nPadded
+            if b.colStride == 1 {
+                kernels.pack_copy(b.base + pc * b.rowStride, Int64(b.rowStride), Int64(n), Int64(kCur), Int64(nr), dst)
+            } else {
+                for s in 0..<strips {
+                    kernels.pack_transpose(b.base + s * nr * b.colStride + pc, Int64(b.colStride),
+                                           Int64(min(nr, n - s * nr)), Int64(kCur), Int64(nr), dst + s * nr * kCur)
+                }
+            }
+        }
+        let block = { (item: Int) in
+            let i0 = item * mc, mCur = min(mc, m - i0)
+            let aBlock = GemmBuffers.take(mc * kc)
+            defer { GemmBuffers.give(aBlock) }
+            let ap = aBlock.floats
+            for p in 0..<kBlocks {
+                let pc = p * kc, kCur = min(kc, k - pc)
+                let betaNow: Float = p == 0 ? beta : 1
+                for s in 0..<strips {
+                    let j0 = s * nr, cols = min(nr, n - j0)
+                    let bs = UnsafePointer(bp + pc * nPadded + j0 * kCur)
+                    let cs = c + i0 * ldc + j0
+                    for ir in stride(from: 0, to: mCur, by: mr) {
+                        if s == 0 {
+                            packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: ap + ir * kCur)
+                        }
+                        kernel(Int64(kCur), ap + ir * kCur, bs, cs + ir * ldc, Int64(ldc),
+                               Int64(min(mr, mCur - ir)), Int64(cols), alpha, betaNow)
+                    }
+                }
+            }
+        }
+        if threads > 1 {
+            ThreadPool.shared.parallelFor(kBlocks, packB)
+            ThreadPool.shared.parallelFor(mBlocks, block)
+        } else {
+            for p in 0..<kBlocks { packB(p) }
+            for item in 0..<mBlocks { block(item) }
+        }
+    }
+}
