@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
         .target(name: "Generation", dependencies: ["Models"]),
-        .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation"]),
+        .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation", "Generation"]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [

@@ -30,6 +30,10 @@ public final class EncoderDecoderModel: Module {
         super.init()
     }
 
+    /// A source sentence as the encoder sees it, in training and in translation alike: its
+    /// subword ids followed by <eos> (no <bos>).
+    public func sourceSequence(_ tokens: [Int32]) -> [Int32] { tokens + [Int32(config.eosId)] }
+
     /// The encoder output for int32 source ids [B, S], and the source padding mask [B, S].
     public func encode(_ source: Tensor) -> (memory: Tensor, padding: Tensor) {
         let padding = AttentionMask.padding(source, padId: Int32(config.padId))

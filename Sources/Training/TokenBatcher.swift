@@ -71,7 +71,8 @@ public struct TrainingBatch {
                   targetTokens: targetOut.intScalars.filter { $0 != padId }.count)
     }
 
-    /// Collates examples. Translation: source + `<eos>`, `<bos>` + target → target + `<eos>`.
+    /// Collates examples. Translation: source + `<eos>` (as `EncoderDecoderModel.sourceSequence`),
+    /// `<bos>` + target → target + `<eos>`.
     /// Language model (empty sources): block[0..<T] → block[1...T].
     public static func collate(_ examples: [Example], padId: Int32, bosId: Int32, eosId: Int32) -> TrainingBatch {
         let b = examples.count

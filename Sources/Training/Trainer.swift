@@ -10,7 +10,7 @@ import Models
 import Tokenization
 
 /// Decoding for validation BLEU: target ids (no specials) for source ids (no specials).
-/// Greedy decoding is built elsewhere; this is the seam it plugs into.
+/// `GreedyValidationTranslator` is the one `transformer train` uses.
 public protocol ValidationTranslator {
     func translate(_ sources: [[Int32]], model: EncoderDecoderModel) -> [[Int32]]
 }
@@ -186,7 +186,7 @@ public final class Trainer {
         let target = min(maxSteps ?? config.training.maxSteps, config.training.maxSteps)
         let t = config.training
         if t.validationBLEU && translator == nil {
-            progress?.message("note: validation BLEU needs greedy decoding, which this build does not have yet; reporting loss and perplexity only")
+            progress?.message("note: no validation translator is set; reporting loss and perplexity only")
         }
         // Time spent in training steps only, so validation and saving do not lower tokens/s.
         var window = (seconds: 0.0, tokens: 0, loss: 0.0, steps: 0)

@@ -109,6 +109,7 @@ public enum TrainingSetup {
         try AtomicFile.write(data.config.jsonData(), to: run.trainingConfigPath)
         try AtomicFile.write(data.config.model.jsonData(), to: run.modelConfigPath)
         let trainer = try Trainer(config: data.config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: run)
+        trainer.translator = GreedyValidationTranslator()
         if resume {
             let checkpoint = try run.checkpoint()
             try trainer.restore(from: checkpoint)

@@ -50,9 +50,9 @@ struct DecodingModel {
         return m
     }
 
-    /// Source ids as the tokenizer's post-processor wraps them; nil for a blank line.
-    func sourceIDs(_ line: String) -> [Int32]? {
-        line.allSatisfy(\.isWhitespace) ? nil : tokenizer.encode(line, addSpecial: true)
+    /// Source ids as training collates them (`EncoderDecoderModel.sourceSequence`); nil for a blank line.
+    func sourceIDs(_ line: String, model: EncoderDecoderModel) -> [Int32]? {
+        line.allSatisfy(\.isWhitespace) ? nil : model.sourceSequence(tokenizer.encode(line))
     }
 
     /// The text of a hypothesis, without its <eos> and special tokens, on one line.

@@ -45,7 +45,7 @@ struct TranslateCommand: ParsableCommand {
         var start = 0
         while start < lines.count {
             let part = lines[start..<min(lines.count, start + chunk)]
-            let sources = part.map { loaded.sourceIDs($0) }
+            let sources = part.map { loaded.sourceIDs($0, model: translator.model) }
             let nonEmpty = sources.indices.filter { sources[$0] != nil }
             let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
             var results = [[Hypothesis]](repeating: [], count: sources.count)

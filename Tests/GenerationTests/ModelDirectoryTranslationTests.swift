@@ -30,7 +30,7 @@ final class ModelDirectoryTranslationTests: XCTestCase {
         let translator = Translator(model: loaded)
         translator.options.maxLengthB = 8
         let lines = ["a dog runs .", "zwei Hunde", "the grass"]
-        let sources = lines.map { tokenizer.encode($0, addSpecial: true) }
+        let sources = lines.map { loaded.sourceSequence(tokenizer.encode($0)) }
         let first = translator.translate(sources)
         XCTAssertEqual(first.count, 3)
         // The loaded model decodes as the original does.
