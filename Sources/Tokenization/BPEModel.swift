@@ -111,8 +111,7 @@ struct WordMerger {
     private var prev: [Int32] = []
     private var next: [Int32] = []
     private var alive: [Bool] = []
-    /// Heap entries: rank << 32 | position, and the merged id alongside.
-    private var heap: [(key: UInt64, newID: Int32)] = []
+    private var heap = BinaryHeap<MergeCandidate>()
     private var pendingUnknown: Int32 = -1
 
     init() {}
@@ -141,7 +140,7 @@ struct WordMerger {
         prev.removeAll(keepingCapacity: true)
         next.removeAll(keepingCapacity: true)
         alive.removeAll(keepingCapacity: true)
-        heap.removeAll(keepingCapacity: true)
+        heap.removeAll()
         for i in 0..<n {
             prev.append(Int32(i - 1))
             next.append(i + 1 < n ? Int32(i + 1) : -1)
@@ -150,7 +149,8 @@ struct WordMerger {
         for i in 0..<(n - 1) {
             if let m = ranks[PairMap<UInt64>.key(ids[i], ids[i + 1])] { push(m, pos: i) }
         }
-        while let (key, newID) = pop() {
+        while let candidate = heap.pop() {
+            let (key, newID) = (candidate.key, candidate.newID)
             let pos = Int(key & 0xFFFF_FFFF)
             guard alive[pos], next[pos] >= 0 else { continue }
             let right = Int(next[pos])
@@ -176,33 +176,13 @@ struct WordMerger {
     }
 
     private mutating func push(_ rankAndID: UInt64, pos: Int) {
-        let entry = (key: rankAndID & 0xFFFF_FFFF_0000_0000 | UInt64(pos), newID: Int32(truncatingIfNeeded: rankAndID))
-        heap.append(entry)
-        var c = heap.count - 1
-        while c > 0 {
-            let p = (c - 1) / 2
-            guard heap[c].key < heap[p].key else { break }
-            heap.swapAt(c, p)
-            c = p
-        }
+        heap.push(MergeCandidate(key: rankAndID & 0xFFFF_FFFF_0000_0000 | UInt64(pos), newID: Int32(truncatingIfNeeded: rankAndID)))
     }
+}
 
-    private mutating func pop() -> (UInt64, Int32)? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var p = 0
-            while true {
-                let l = 2 * p + 1, r = l + 1
-                var m = p
-                if l < heap.count && heap[l].key < heap[m].key { m = l }
-                if r < heap.count && heap[r].key < heap[m].key { m = r }
-                if m == p { break }
-                heap.swapAt(p, m)
-                p = m
-            }
-        }
-        return (top.key, top.newID)
-    }
+/// A pending merge: rank << 32 | position (lowest first: best rank, then leftmost), and the merged id.
+struct MergeCandidate: HeapOrdered {
+    let key: UInt64
+    let newID: Int32
+    static func isAbove(_ a: Self, _ b: Self) -> Bool { a.key < b.key }
 }

@@ -13,7 +13,7 @@ struct MergeLearner {
     /// pair → index into `whereLists`: the words a pair occurred in (maybe stale or repeated).
     private var pairWhere = PairMap<Int32>(capacity: 1 << 16)
     private var whereLists: [[Int32]] = []
-    private var heap: [(count: Int64, pair: UInt64)] = []
+    private var heap = BinaryHeap<PairCount>()
 
     init(specialTokens: [[UInt8]], words pieces: [(ArraySlice<UInt8>, Int)]) {
         var idOfByte = [Int32](repeating: 0, count: 256)
@@ -32,7 +32,8 @@ struct MergeLearner {
         let start = tokens.count, target = max(0, vocabSize - tokens.count)
         var visited = [Int](repeating: -1, count: words.count)
         var touched: [UInt64] = []
-        while tokens.count < vocabSize, let (count, pair) = pop() {
+        while tokens.count < vocabSize, let top = heap.pop() {
+            let (count, pair) = (top.count, top.pair)
             let current = pairCounts[pair] ?? 0
             if count != current {
                 if current > 0 { push(current, pair) }
@@ -105,39 +106,12 @@ struct MergeLearner {
         }
     }
 
-    /// Max-heap order: higher count first, then the smaller pair.
-    @inline(__always)
-    private func above(_ x: (count: Int64, pair: UInt64), _ y: (count: Int64, pair: UInt64)) -> Bool {
-        x.count != y.count ? x.count > y.count : x.pair < y.pair
-    }
+    private mutating func push(_ count: Int64, _ pair: UInt64) { heap.push(PairCount(count: count, pair: pair)) }
+}
 
-    private mutating func push(_ count: Int64, _ pair: UInt64) {
-        heap.append((count, pair))
-        var c = heap.count - 1
-        while c > 0 {
-            let p = (c - 1) / 2
-            guard above(heap[c], heap[p]) else { break }
-            heap.swapAt(c, p)
-            c = p
-        }
-    }
-
-    private mutating func pop() -> (Int64, UInt64)? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var p = 0
-            while true {
-                let l = 2 * p + 1, r = l + 1
-                var m = p
-                if l < heap.count && above(heap[l], heap[m]) { m = l }
-                if r < heap.count && above(heap[r], heap[m]) { m = r }
-                if m == p { break }
-                heap.swapAt(p, m)
-                p = m
-            }
-        }
-        return (top.count, top.pair)
-    }
+/// A pair and its count when pushed (higher count first, then the smaller pair).
+struct PairCount: HeapOrdered {
+    let count: Int64
+    let pair: UInt64
+    static func isAbove(_ a: Self, _ b: Self) -> Bool { a.count != b.count ? a.count > b.count : a.pair < b.pair }
 }
