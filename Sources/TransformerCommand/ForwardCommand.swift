@@ -38,6 +38,10 @@ struct ForwardCommand: ParsableCommand {
             guard t.rank == 2, t.shape[0] > 0, t.shape[1] > 0 else {
                 throw ValidationError("\(inputs): tensor '\(name)' must be [B, T] with B, T > 0, found \(t.shape)")
             }
+            // Learned positions exist only up to max_len; the other encodings work at any length.
+            if c.positional == .learned && t.shape[1] > c.maxLen {
+                throw ValidationError("\(inputs): tensor '\(name)' has length \(t.shape[1]), beyond the model's max_len \(c.maxLen) (learned positions)")
+            }
             return t
         }
         func sameShape(_ a: Tensor, _ b: Tensor, _ names: String) throws {
