@@ -15,23 +15,21 @@ final class GradNode {
 }
 
 /// Whether ops record the graph. Inference runs with it off: nothing recorded, no activations kept.
+/// The setting belongs to the calling thread (or task), so decoding on one thread never switches
+/// recording off for training on another.
 public enum GradMode {
-    nonisolated(unsafe) public private(set) static var isEnabled = true
+    @TaskLocal private static var disabled = false
+
+    public static var isEnabled: Bool { !disabled }
 
     /// Runs `body` without recording gradients.
     public static func withNoGrad<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = isEnabled
-        isEnabled = false
-        defer { isEnabled = saved }
-        return try body()
+        try $disabled.withValue(true, operation: body)
     }
 
     /// Runs `body` with recording on (e.g. inside an outer no-grad region).
     public static func withGrad<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = isEnabled
-        isEnabled = true
-        defer { isEnabled = saved }
-        return try body()
+        try $disabled.withValue(false, operation: body)
     }
 }
 

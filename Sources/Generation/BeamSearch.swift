@@ -52,6 +52,8 @@ public struct BeamSearch: Sendable {
         let eos = Int(stopping.eos)
         while !active.isEmpty {
             let logits = model.decodeStep(Tensor(ints: inputs, shape: [inputs.count, 1]), state: state)
+            // Rows are read through raw pointers: keep `logits` alive for the whole step.
+            defer { withExtendedLifetime(logits) {} }
             let v = logits.shape[1]
             var parentRows: [Int] = [], nextActive: [Int] = []
             inputs.removeAll(keepingCapacity: true)

@@ -15,6 +15,8 @@ public enum GreedySearch {
         let eos = Int(stopping.eos)
         while !active.isEmpty {
             let logits = model.decodeStep(Tensor(ints: last, shape: [active.count, 1]), state: state)
+            // Rows are read through raw pointers: keep `logits` alive for the whole step.
+            defer { withExtendedLifetime(logits) {} }
             let v = logits.shape[1]
             var keep: [Int] = []
             for (row, sentence) in active.enumerated() {

@@ -69,10 +69,13 @@ extension ScaledDotProductAttention {
             }
         }
         // Blocks are independent; spread them over the pool only when there is enough work.
-        if r * h * t * s * (dk + dv) >= 1 << 16 {
-            ThreadPool.shared.parallelFor(r * hkv, block)
-        } else {
-            for i in 0..<(r * hkv) { block(i) }
+        // `scores` is reached only through `sp`: keep it alive until the blocks are done.
+        withExtendedLifetime(scores) {
+            if r * h * t * s * (dk + dv) >= 1 << 16 {
+                ThreadPool.shared.parallelFor(r * hkv, block)
+            } else {
+                for i in 0..<(r * hkv) { block(i) }
+            }
         }
         return out
     }

@@ -29,7 +29,10 @@ extension Kernels {
                                   r.count, v, eps, ignoreIndex ?? 0, ignoreIndex == nil ? 0 : 1)
         }
         var count = 0, sum: Double = 0
-        for i in 0..<n where pt[i] != ignoreIndex { count += 1; sum += Double(pr[i]) }
+        // `rowLoss` is reached only through `pr`: keep it alive while `pr` is read.
+        withExtendedLifetime(rowLoss) {
+            for i in 0..<n where pt[i] != ignoreIndex { count += 1; sum += Double(pr[i]) }
+        }
         return CrossEntropyResult(loss: count > 0 ? Float(sum / Double(count)) : 0, count: count, logSumExp: lse)
     }
 
