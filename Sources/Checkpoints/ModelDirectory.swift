@@ -58,7 +58,8 @@ public enum ModelDirectory {
             let t = try file.tensor(m.name, shape: shape)
             var offset = 0
             for p in parts {
-                (p.data).update(from: t.data + offset, count: p.count)
+                p.data.update(from: t.data + offset, count: p.count)
+                p.markModified()
                 offset += p.count
             }
         }
@@ -75,6 +76,7 @@ public enum ModelDirectory {
 
     private static func copy(_ source: Tensor, into p: Tensor) throws {
         p.data.update(from: source.data, count: p.count)
+        p.markModified()
     }
 
     /// Writes config.json and weights.safetensors (our names) atomically; copies a tokenizer if given.

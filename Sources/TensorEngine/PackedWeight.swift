@@ -8,7 +8,9 @@ public final class PackedWeight {
     public let inputs: Int
     private let panels: Storage
     private let bias: Tensor?
-    /// A few weight and bias values at fixed places: if they change, the weights were updated.
+    /// The weight's and bias's `version` when packed: every update made through the library bumps it.
+    private let versions: (weight: Int, bias: Int)
+    /// A few weight and bias values at fixed places, for writes through raw pointers that bump no version.
     private let fingerprint: [Float]
 
     /// weight: [out, in] (PyTorch's Linear layout); bias: [out] or nil. The values are copied.
@@ -20,6 +22,7 @@ public final class PackedWeight {
         panels = Storage(byteCount: max(1, panelCount * Int(TK_PANEL) * inputs) * 4)
         tk_pack_linear_panels(weight.data, Int64(outputs), Int64(inputs), panels.pointer.assumingMemoryBound(to: Float.self))
         self.bias = bias?.copy()
+        versions = (weight.version, bias?.version ?? 0)
         fingerprint = PackedWeight.fingerprint(weight: weight, bias: bias)
     }
 
@@ -29,10 +32,10 @@ public final class PackedWeight {
         return samples + (bias.map { b in b.count == 0 ? [] : [b.data[0], b.data[b.count - 1]] } ?? [])
     }
 
-    /// Whether this still holds `weight` and `bias` as they are now (sampled: an optimizer step or a
-    /// checkpoint load changes the samples).
+    /// Whether this still holds `weight` and `bias` as they are now.
     public func matches(weight: Tensor, bias: Tensor?) -> Bool {
-        weight.shape == [outputs, inputs] && PackedWeight.fingerprint(weight: weight, bias: bias) == fingerprint
+        weight.shape == [outputs, inputs] && versions == (weight.version, bias?.version ?? 0)
+            && PackedWeight.fingerprint(weight: weight, bias: bias) == fingerprint
     }
 
     /// x: [..., in] → [..., out].

@@ -18,6 +18,13 @@ public final class Tensor {
     public var grad: Tensor?
     public var gradNode: AnyObject?
 
+    /// Counts in-place updates made through the library (optimizer steps, loads, `addInPlace`), so
+    /// caches derived from the values (packed decoding weights) know when they are stale.
+    public private(set) var version = 0
+
+    /// Records an in-place change of the values; whoever writes through `data` calls this.
+    public func markModified() { version &+= 1 }
+
     /// A tensor whose contents are undefined: kernels that overwrite every element use this.
     public init(uninitializedShape shape: [Int], dtype: DType = .float32) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")

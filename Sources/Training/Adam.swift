@@ -58,6 +58,7 @@ public final class Adam {
                     w[i] = w[i] * decay - stepSize * mi / (vi.squareRoot() / correction2 + eps)
                 }
             }
+            p.markModified()
         }
     }
 

@@ -23,8 +23,16 @@ final class PackedWeightTests: XCTestCase {
                     XCTAssertEqual(alone.scalars, Array(y.scalars[(i * n)..<((i + 1) * n)]), "row \(i) of \(m)")
                 }
                 XCTAssertTrue(packed.matches(weight: w, bias: bias))
+                let saved = w.data[0]
                 w.data[0] += 1
-                XCTAssertFalse(packed.matches(weight: w, bias: bias))
+                XCTAssertFalse(packed.matches(weight: w, bias: bias), "a raw write to a sampled place is seen")
+                w.data[0] = saved
+                XCTAssertTrue(packed.matches(weight: w, bias: bias))
+                // An update through the library is seen wherever it lands, sampled or not.
+                let delta = Tensor(zeros: w.shape)
+                delta.data[w.count / 2 + 1] = 0.5
+                Kernels.addInPlace(w, delta)
+                XCTAssertFalse(packed.matches(weight: w, bias: bias), "a library update bumps the version")
             }
         }
     }

@@ -73,6 +73,7 @@ extension Kernels {
         precondition(a.shape == b.shape, "addInPlace: shapes \(a.shape) and \(b.shape) differ")
         let x = a.data, y = b.data
         parallelElements(a.count) { r in for i in r { x[i] += y[i] } }
+        a.markModified()
     }
 }
 
