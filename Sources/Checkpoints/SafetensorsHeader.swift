@@ -75,7 +75,7 @@ public struct SafetensorsHeader: Sendable {
 
     /// Validates the header JSON against a data buffer of `dataLength` bytes.
     init(json: [UInt8], dataLength: Int, file: String) throws {
-        guard isValidUTF8(json) else { throw CheckpointError.headerNotUTF8(file: file) }
+        guard UTF8Validation.firstInvalidIndex(json) == nil else { throw CheckpointError.headerNotUTF8(file: file) }
         let root: JSONValue
         do throws(JSONParseError) {
             // Real headers nest three deep; the bound only keeps hostile input off the stack.
@@ -205,16 +205,4 @@ func checkedByteCount(dtype: SafetensorsDType, elementCount: Int, tensor: String
             file: file, tensor: tensor, reason: "\(elementCount) elements of \(dtype.rawValue) do not fill whole bytes")
     }
     return bits / 8
-}
-
-private func isValidUTF8(_ bytes: [UInt8]) -> Bool {
-    var decoder = UTF8()
-    var iterator = bytes.makeIterator()
-    while true {
-        switch decoder.decode(&iterator) {
-        case .scalarValue: continue
-        case .emptyInput: return true
-        case .error: return false
-        }
-    }
 }

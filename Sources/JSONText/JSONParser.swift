@@ -217,8 +217,11 @@ private struct JSONParser {
             }
             runStart = index
         }
-        if let bad = firstInvalidUTF8(contentStart..<index) {
-            index = bad
+        let invalid = bytes.withUnsafeBufferPointer {
+            UTF8Validation.firstInvalidIndex(UnsafeBufferPointer(rebasing: $0[contentStart..<index]))
+        }
+        if let bad = invalid {
+            index = contentStart + bad
             throw error("string is not valid UTF-8")
         }
         let end = index
@@ -226,30 +229,5 @@ private struct JSONParser {
         guard sawEscape else { return String(decoding: bytes[contentStart..<end], as: UTF8.self) }
         decoded += bytes[runStart..<end]
         return String(decoding: decoded, as: UTF8.self)
-    }
-
-    /// Offset of the first byte in `range` where the bytes stop being valid UTF-8 (Unicode
-    /// Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or nil.
-    func firstInvalidUTF8(_ range: Range<Int>) -> Int? {
-        var i = range.lowerBound
-        let end = range.upperBound
-        while i < end {
-            let b0 = bytes[i]
-            if b0 < 0x80 { i += 1; continue }
-            func continues(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
-                i + k < end && (lo...hi).contains(bytes[i + k])
-            }
-            switch b0 {
-            case 0xC2...0xDF: guard continues(1) else { return i }; i += 2
-            case 0xE0: guard continues(1, 0xA0), continues(2) else { return i }; i += 3
-            case 0xE1...0xEC, 0xEE, 0xEF: guard continues(1), continues(2) else { return i }; i += 3
-            case 0xED: guard continues(1, 0x80, 0x9F), continues(2) else { return i }; i += 3
-            case 0xF0: guard continues(1, 0x90), continues(2), continues(3) else { return i }; i += 4
-            case 0xF1...0xF3: guard continues(1), continues(2), continues(3) else { return i }; i += 4
-            case 0xF4: guard continues(1, 0x80, 0x8F), continues(2), continues(3) else { return i }; i += 4
-            default: return i
-            }
-        }
-        return nil
     }
 }

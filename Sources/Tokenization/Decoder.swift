@@ -1,3 +1,5 @@
+import JSONText
+
 /// One step turning token strings back into text (Hugging Face's `decoder`).
 /// Steps work on UTF-8 bytes per token; the final bytes are decoded leniently.
 public enum DecoderStep: Equatable, Sendable {
@@ -59,7 +61,7 @@ public enum DecoderStep: Equatable, Sendable {
         var out: [[UInt8]] = [], pending: [UInt8] = []
         func flush() {
             guard !pending.isEmpty else { return }
-            let valid = pending.withUnsafeBufferPointer { UTF8Scalars.firstInvalidIndex($0) == nil }
+            let valid = pending.withUnsafeBufferPointer { UTF8Validation.firstInvalidIndex($0) == nil }
             if valid { out.append(pending) } else { out += Array(repeating: Array("\u{FFFD}".utf8), count: pending.count) }
             pending.removeAll()
         }

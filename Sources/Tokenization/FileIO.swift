@@ -1,3 +1,4 @@
+import JSONText
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,7 +55,7 @@ public enum FileIO {
 
     /// Checks that `bytes` is UTF-8; the error names `path` and the 1-based line of the first bad byte.
     public static func validateUTF8(_ bytes: [UInt8], path: String) throws {
-        let bad = bytes.withUnsafeBufferPointer { UTF8Scalars.firstInvalidIndex($0) }
+        let bad = bytes.withUnsafeBufferPointer { UTF8Validation.firstInvalidIndex($0) }
         if let bad {
             let line = 1 + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw TokenizationError.invalidUTF8(file: path, line: line)
