@@ -181,10 +181,12 @@ public final class Trainer {
                                validLoss: validLoss, keepLast: config.training.keepLast)
     }
 
-    /// Trains until `max_steps` updates (or `max_epochs`), validating, logging and checkpointing on the way.
-    public func run(until maxSteps: Int? = nil) throws {
+    /// Trains until `max_steps` updates (or `max_epochs`, or `max_minutes` after `started`),
+    /// validating, logging and checkpointing on the way.
+    public func run(until maxSteps: Int? = nil, started: Date = Date()) throws {
         let target = min(maxSteps ?? config.training.maxSteps, config.training.maxSteps)
         let t = config.training
+        let deadline = t.maxMinutes.map { started.addingTimeInterval($0 * 60) }
         if t.validationBLEU && translator == nil {
             progress?.message("note: no validation translator is set; reporting loss and perplexity only")
         }
@@ -192,10 +194,14 @@ public final class Trainer {
         var window = (seconds: 0.0, tokens: 0, loss: 0.0, steps: 0)
         var lastSaved = state.step
         while state.step < target {
-            let started = Date()
+            if let deadline, Date() >= deadline {
+                progress?.message("step \(state.step): stopping, the \(t.maxMinutes ?? 0)-minute budget (training.max_minutes) is spent")
+                break
+            }
+            let stepStart = Date()
             guard let batches = nextBatches(config.optimizer.accumulate) else { break }
             let result = step(batches)
-            window.seconds += Date().timeIntervalSince(started)
+            window.seconds += Date().timeIntervalSince(stepStart)
             onStep?(result)
             if result.skipped {
                 let why = result.loss.isFinite ? "gradient norm is \(result.gradientNorm)" : "loss is \(result.loss)"

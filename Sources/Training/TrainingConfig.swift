@@ -104,6 +104,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var maxSteps = 100_000
     /// Stops after this many passes over the data, if set.
     public var maxEpochs: Int?
+    /// Wall-clock budget of one `transformer train` invocation, in minutes, if set: training stops
+    /// (and saves) at the first step boundary past it, counted from the command's start.
+    public var maxMinutes: Double?
     public var maxTokens = 4096
     public var logEvery = 50
     public var validateEvery = 1000
@@ -115,7 +118,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var validationBLEU = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case seed, maxSteps = "max_steps", maxEpochs = "max_epochs", maxTokens = "max_tokens", logEvery = "log_every"
+        case seed, maxSteps = "max_steps", maxEpochs = "max_epochs", maxMinutes = "max_minutes", maxTokens = "max_tokens", logEvery = "log_every"
         case validateEvery = "validate_every", checkpointEvery = "checkpoint_every", keepLast = "keep_last"
         case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu"
     }
@@ -127,6 +130,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         seed = try c.value(.seed, d.seed)
         maxSteps = try c.value(.maxSteps, d.maxSteps)
         maxEpochs = try c.decodeIfPresent(Int.self, forKey: .maxEpochs)
+        maxMinutes = try c.decodeIfPresent(Double.self, forKey: .maxMinutes)
         maxTokens = try c.value(.maxTokens, d.maxTokens)
         logEvery = try c.value(.logEvery, d.logEvery)
         validateEvery = try c.value(.validateEvery, d.validateEvery)
@@ -248,6 +252,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try scheduledSampling.validate()
         try require(training.maxSteps >= 1, "training.max_steps must be at least 1")
         try require(training.maxEpochs.map { $0 >= 1 } ?? true, "training.max_epochs must be at least 1")
+        try require(training.maxMinutes.map { $0 > 0 && $0.isFinite } ?? true, "training.max_minutes must be a positive number")
         let longest = task == .translation ? max(data.maxSourceLength, data.maxTargetLength + 1) : data.blockSize
         try require(training.maxTokens >= longest, "training.max_tokens (\(training.maxTokens)) must hold the longest example (\(longest) tokens)")
         for (key, v) in [("log_every", training.logEvery), ("validate_every", training.validateEvery),

@@ -39,6 +39,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()   // training.max_minutes counts the whole command, tokenizer training included
         if let threads { ThreadPool.shared.threadCount = threads }
         let outPath = out ?? "runs/" + URL(fileURLWithPath: config ?? "run").deletingPathExtension().lastPathComponent
         let run = RunDirectory(outPath)
@@ -53,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         let c = trainer.config.model
         progress.message("model: \(c.family.rawValue), d_model \(c.dModel), \(c.encoderLayers)+\(c.decoderLayers) layers, "
                          + "vocab \(c.tgtVocab), \(trainer.model.module.parameterCount) parameters; run directory \(run.url.path)")
-        try trainer.run()
+        try trainer.run(started: started)
         let index = try run.index()
         progress.message("done at step \(trainer.state.step) (\(trainer.state.skippedSteps) skipped); latest checkpoint "
                          + "\(index?.latest ?? "none")" + (index?.best.map { ", best \($0)" } ?? ""))

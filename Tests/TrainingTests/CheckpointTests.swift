@@ -114,11 +114,28 @@ import Training
         }
         // Exported as a model directory, the weights load back unchanged.
         let exported = URL(fileURLWithPath: data + "/model")
-        try runB.exportModel(to: exported, best: false)
+        try runB.exportModel(to: exported, source: .latest)
         let loaded = try ModelDirectory.load(exported)
         #expect(loaded.config == b2.config.model)
         for (p, q) in zip(loaded.model.module.parameters(), b2.model.module.parameters()) { #expect(p.scalars == q.scalars) }
         #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("tokenizer.json").path))
+
+        // Averaged: the element-wise mean of the last two kept checkpoints.
+        let averaged = URL(fileURLWithPath: data + "/averaged")
+        let used = try runB.exportModel(to: averaged, source: .average(2))
+        #expect(used.count == 2 && used.last?.lastPathComponent == "step-00000012")
+        let mean = try ModelDirectory.load(averaged)
+        let parts = try used.map { url -> [Tensor] in
+            let m = try TrainableModel(config: b2.config.model, seed: 0)
+            _ = try TrainingCheckpoint.read(from: url, module: m.module, optimizer: nil)
+            return m.module.parameters()
+        }
+        for (k, p) in mean.model.module.parameters().enumerated() {
+            let expected = zip(parts[0][k].scalars, parts[1][k].scalars).map { Float((Double($0) + Double($1)) / 2) }
+            #expect(p.scalars == expected)
+        }
+        #expect(!zip(parts[0], parts[1]).allSatisfy { $0.scalars == $1.scalars }, "the two checkpoints differ")
+        #expect(throws: TrainingError.self) { try runB.exportModel(to: averaged, source: .average(0)) }
         let records = try MetricsLog.read(runB.metricsPath)
         // Step 7 is where the first part stopped: it validated and logged there too.
         #expect(records.filter { $0.kind == "valid" }.map(\.step) == [4, 7, 8, 12])
