@@ -13,8 +13,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Translate a source file and print BLEU, chrF (sacreBLEU defaults) and tokens/s.",
         discussion: "Tokens/s counts output tokens (with <eos>) of the best hypotheses over the decoding time.")
 
-    @Option(help: "Model directory.")
-    var model: String
+    @Option(help: "Model directory (default: the bundled German→English model, \(BundledModel.relativePath)).")
+    var model: String?
 
     @Option(help: "Source sentences, one per line.")
     var source: String
@@ -28,7 +28,7 @@ struct EvaluateCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let loaded = try DecodingModel(directory: model)
+        let loaded = try DecodingModel(directory: model ?? BundledModel.locate())
         let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: search.translationOptions())
         let sources = try readTextLines(source)
         guard let referenceData = FileManager.default.contents(atPath: reference) else {

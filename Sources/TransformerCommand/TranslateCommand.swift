@@ -14,10 +14,13 @@ struct TranslateCommand: ParsableCommand {
             line, in order; empty lines stay empty. Sentences are batched by length and decoded with beam
             search (--beam 1: greedy) until <eos> or --max-length-a·|source| + --max-length-b tokens.
             With --n-best N, each input line gives N lines "INDEX ||| TRANSLATION ||| SCORE" instead.
+            Typed at a terminal, each line is translated as soon as it is entered.
+            Example:
+              echo "Zwei Hunde spielen im Schnee." | transformer translate
             """)
 
-    @Option(help: "Model directory.")
-    var model: String
+    @Option(help: "Model directory (default: the bundled German→English model, \(BundledModel.relativePath)).")
+    var model: String?
 
     @OptionGroup var search: SearchOptions
 
@@ -35,31 +38,45 @@ struct TranslateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try DecodingModel(directory: model)
+        let loaded = try DecodingModel(directory: model ?? BundledModel.locate())
         let translator = Translator(model: try loaded.encoderDecoder(for: "translate"),
                                     options: search.translationOptions(nBest: nBest))
-        let lines = try readTextLines(input)
         var out = try OutputStream(path: output)
+        if input == nil && isatty(0) != 0 {
+            var index = 0
+            while let line = readLine(strippingNewline: true) {
+                translate([line], first: index, loaded: loaded, translator: translator, to: &out)
+                index += 1
+            }
+            return try out.close()
+        }
+        let lines = try readTextLines(input)
         // Chunks keep memory bounded on long inputs while leaving room to batch by length.
         let chunk = max(search.batchSize * 16, 256)
         var start = 0
         while start < lines.count {
             let part = lines[start..<min(lines.count, start + chunk)]
-            let sources = part.map { loaded.sourceIDs($0, model: translator.model) }
-            let nonEmpty = sources.indices.filter { sources[$0] != nil }
-            let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
-            var results = [[Hypothesis]](repeating: [], count: sources.count)
-            for (i, h) in zip(nonEmpty, translated) { results[i] = h }
-            for (offset, hypotheses) in results.enumerated() {
-                if nBest == 1 {
-                    out.write((hypotheses.first.map(loaded.text) ?? "") + "\n")
-                } else {
-                    for h in hypotheses { out.write("\(start + offset) ||| \(loaded.text(h)) ||| \(h.score)\n") }
-                }
-            }
+            translate(part, first: start, loaded: loaded, translator: translator, to: &out)
             start += part.count
         }
         try out.close()
+    }
+
+    /// Translates `lines` (numbered from `first` in n-best output) and writes their results in order.
+    private func translate(_ lines: ArraySlice<String>, first: Int, loaded: DecodingModel, translator: Translator,
+                           to out: inout OutputStream) {
+        let sources = lines.map { loaded.sourceIDs($0, model: translator.model) }
+        let nonEmpty = sources.indices.filter { sources[$0] != nil }
+        let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
+        var results = [[Hypothesis]](repeating: [], count: sources.count)
+        for (i, h) in zip(nonEmpty, translated) { results[i] = h }
+        for (offset, hypotheses) in results.enumerated() {
+            if nBest == 1 {
+                out.write((hypotheses.first.map(loaded.text) ?? "") + "\n")
+            } else {
+                for h in hypotheses { out.write("\(first + offset) ||| \(loaded.text(h)) ||| \(h.score)\n") }
+            }
+        }
     }
 }
 

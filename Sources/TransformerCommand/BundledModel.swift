@@ -1,0 +1,27 @@
+// The bundled German→English model (models/multi30k-de-en; how it was trained: docs/RESULTS.md),
+// used by `translate` and `evaluate` when no --model is given.
+import Foundation
+
+enum BundledModel {
+    static let relativePath = "models/multi30k-de-en"
+
+    /// The model directory: under the current directory, or under an ancestor of the executable
+    /// (so `swift run` and `.build/release/transformer` find it from anywhere in the checkout).
+    static func locate() throws -> String {
+        let fm = FileManager.default
+        var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath)]
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = executable.deletingLastPathComponent()
+            for _ in 0..<5 {
+                candidates.append(dir)
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        for base in candidates {
+            let model = base.appendingPathComponent(relativePath)
+            if fm.fileExists(atPath: model.appendingPathComponent("config.json").path) { return model.path }
+        }
+        throw DecodingCommandError("no --model given and the bundled model \(relativePath) was not found under the current "
+                                   + "directory or the executable's; pass --model DIR")
+    }
+}
