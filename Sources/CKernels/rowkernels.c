@@ -65,3 +65,26 @@ void tk_cross_entropy_backward_rows(const float *logits, const int32_t *targets,
 void tk_dropout(const float *x, float *y, float *mask, long n, uint64_t seed, uint64_t first, float keep, float scale) {
     ops()->dropout(x, y, mask, n, seed, first, keep, scale);
 }
+
+void tk_log_sum_exp_rows(const float *x, float *lse, long rows, long n) { ops()->log_sum_exp_rows(x, lse, rows, n); }
+
+long tk_top_k(const float *x, long n, long k, int32_t *ids, float *values) { return ops()->top_k(x, n, k, ids, values); }
+
+void tk_dot_rows(const float *q, long rows, const float *keys, long count, long stride, long width, float *out) {
+    ops()->dot_rows(q, rows, keys, count, stride, width, out);
+}
+
+void tk_weighted_sum_rows(const float *w, long rows, const float *values, long count, long stride, long width, float *out) {
+    ops()->weighted_sum_rows(w, rows, values, count, stride, width, out);
+}
+
+void tk_attention_forward(const struct tk_attention *a, long first_block, long end_block, const float *q,
+                          const float *k, const float *v, float *p, float *o) {
+    ops()->attention_forward(a, first_block, end_block, q, k, v, p, o);
+}
+
+void tk_attention_backward(const struct tk_attention *a, long first_block, long end_block, const float *q,
+                           const float *k, const float *v, const float *p, const float *dout, float *dq, float *dk,
+                           float *dv) {
+    ops()->attention_backward(a, first_block, end_block, q, k, v, p, dout, dq, dk, dv);
+}

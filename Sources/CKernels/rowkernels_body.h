@@ -297,7 +297,11 @@ static void dropout(const float *x, float *y, float *mask, long n, uint64_t seed
     }
 }
 
+#include "decodekernels_body.h"
+#include "attention_body.h"
+
 const struct tk_row_ops TK_TABLE = {
     unary, unary_backward, binary, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
     cross_entropy_rows, cross_entropy_backward_rows, dropout,
+    log_sum_exp_rows, top_k, dot_rows, weighted_sum_rows, attention_forward, attention_backward,
 };

@@ -2,6 +2,8 @@
 #ifndef ROWKERNELS_TABLE_H
 #define ROWKERNELS_TABLE_H
 #include "RowKernels.h"
+#include "Attention.h"
+#include <stdlib.h>
 
 struct tk_row_ops {
     void (*unary)(int, const float *, float *, long);
@@ -16,6 +18,14 @@ struct tk_row_ops {
     void (*cross_entropy_backward_rows)(const float *, const int32_t *, const float *, float *, long, long, float,
                                         int32_t, int, float);
     void (*dropout)(const float *, float *, float *, long, uint64_t, uint64_t, float, float);
+    void (*log_sum_exp_rows)(const float *, float *, long, long);
+    long (*top_k)(const float *, long, long, int32_t *, float *);
+    void (*dot_rows)(const float *, long, const float *, long, long, long, float *);
+    void (*weighted_sum_rows)(const float *, long, const float *, long, long, long, float *);
+    void (*attention_forward)(const struct tk_attention *, long, long, const float *, const float *, const float *,
+                              float *, float *);
+    void (*attention_backward)(const struct tk_attention *, long, long, const float *, const float *, const float *,
+                               const float *, const float *, float *, float *, float *);
 };
 
 extern const struct tk_row_ops tk_row_ops_generic;

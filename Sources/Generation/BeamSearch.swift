@@ -66,8 +66,8 @@ public struct BeamSearch: Sendable {
                     let z = logits.data + (firstRow + b) * v
                     // <eos> may not come yet: it gets probability 0.
                     if length <= stopping.minLength { z[eos] = -.infinity }
-                    let lse = TokenScores.logSumExp(z, v)
-                    for (id, logit) in TokenScores.top(2 * beamSize, z, v) where logit > -.infinity {
+                    let lse = Kernels.logSumExp(z, v)
+                    for (id, logit) in Kernels.top(2 * beamSize, z, v) where logit > -.infinity {
                         candidates.append(Candidate(parent: b, token: id, logProbability: beam.logProbability + (logit - lse)))
                     }
                 }

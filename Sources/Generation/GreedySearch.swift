@@ -23,9 +23,9 @@ public enum GreedySearch {
                 let z = logits.data + row * v
                 // <eos> may not come yet: it gets probability 0.
                 if results[sentence].tokens.count < stopping.minLength { z[eos] = -.infinity }
-                let token = TokenScores.argmax(z, v)
+                let token = Kernels.top(1, z, v)[0].id
                 results[sentence].tokens.append(Int32(token))
-                results[sentence].logProbability += z[token] - TokenScores.logSumExp(z, v)
+                results[sentence].logProbability += z[token] - Kernels.logSumExp(z, v)
                 if token != eos && results[sentence].tokens.count < stopping.maxLengths[sentence] {
                     keep.append(row)
                     last[keep.count - 1] = Int32(token)

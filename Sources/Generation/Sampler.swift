@@ -29,8 +29,8 @@ public struct Sampler: Sendable {
         let nucleus = topP.map { $0 < 1 } ?? false
         let order: [Int] = logits.withUnsafeBufferPointer { z in
             let p = z.baseAddress!
-            if temperature == 0 { return [TokenScores.argmax(p, n)] }
-            if let topK, topK < n { return TokenScores.top(topK, p, n).map(\.id) }
+            if temperature == 0 { return [Kernels.top(1, p, n)[0].id] }
+            if let topK, topK < n { return Kernels.top(topK, p, n).map(\.id) }
             return nucleus ? Array(0..<n).sorted { (z[$0], $1) > (z[$1], $0) } : Array(0..<n)
         }
         if temperature == 0 { return [(Int32(order[0]), 1)] }

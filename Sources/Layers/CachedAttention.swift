@@ -42,7 +42,8 @@ extension ScaledDotProductAttention {
             let sc = sp + i * m * s
             let direct = m * s * (dk + dv) <= 1 << 15
             if direct {
-                dotProducts(qp + i * m * dk, rows: m, cache.keyPointer(row: cacheRow, head: head), count: s, stride: cache.keyWidth, width: dk, into: sc)
+                Kernels.dotRows(qp + i * m * dk, rows: m, keys: cache.keyPointer(row: cacheRow, head: head), count: s, stride: cache.keyWidth,
+                                width: dk, into: sc)
             } else {
                 Gemm.sgemm(transA: false, transB: true, m: m, n: s, k: dk, alpha: 1, a: qp + i * m * dk, lda: dk,
                            b: cache.keyPointer(row: cacheRow, head: head), ldb: cache.keyWidth, beta: 0, c: sc, ldc: s)
@@ -58,11 +59,11 @@ extension ScaledDotProductAttention {
                 }
                 if let padding { for j in 0..<s where padding[j] != 0 { x[j] = -.infinity } }
                 if mask.causal { for j in 0..<s where j > position { x[j] = -.infinity } }
-                softmaxInPlace(x, s)
             }
+            Kernels.softmaxRowsInPlace(sc, rows: m, count: s)
             let (values, stride) = cache.valuePointer(row: cacheRow, head: head)
             if direct {
-                weightedSums(sc, rows: m, values, count: s, stride: stride, width: dv, into: op + i * m * dv)
+                Kernels.weightedSumRows(sc, rows: m, values: values, count: s, stride: stride, width: dv, into: op + i * m * dv)
             } else {
                 Gemm.sgemm(transA: false, transB: false, m: m, n: dv, k: s, alpha: 1, a: sc, lda: s,
                            b: values, ldb: stride, beta: 0, c: op + i * m * dv, ldc: dv)
@@ -78,53 +79,5 @@ extension ScaledDotProductAttention {
             }
         }
         return out
-    }
-
-    // Small blocks (one new token over a short cache) cost less as plain loops than as GEMM calls.
-
-    /// out[r, j] = q_r · key_j for `rows` queries and `count` keys `stride` floats apart.
-    static func dotProducts(_ q: UnsafePointer<Float>, rows: Int, _ keys: UnsafePointer<Float>, count: Int, stride: Int,
-                            width: Int, into out: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let qr = q + r * width
-            for j in 0..<count {
-                let kj = keys + j * stride
-                var lanes = SIMD8<Float>()
-                var p = 0
-                while p + 8 <= width {
-                    lanes += UnsafeRawPointer(qr + p).loadUnaligned(as: SIMD8<Float>.self)
-                        * UnsafeRawPointer(kj + p).loadUnaligned(as: SIMD8<Float>.self)
-                    p += 8
-                }
-                var sum = lanes.sum()
-                while p < width { sum += qr[p] * kj[p]; p += 1 }
-                out[r * count + j] = sum
-            }
-        }
-    }
-
-    /// out[r, :] = Σ_j w[r, j]·value_j for `rows` weight rows over `count` values `stride` floats apart.
-    static func weightedSums(_ w: UnsafePointer<Float>, rows: Int, _ values: UnsafePointer<Float>, count: Int, stride: Int,
-                             width: Int, into out: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let o = out + r * width
-            o.update(repeating: 0, count: width)
-            for j in 0..<count {
-                let wj = w[r * count + j], vj = values + j * stride
-                for c in 0..<width { o[c] += wj * vj[c] }
-            }
-        }
-    }
-
-    /// The softmax of `Kernels.softmax` on one contiguous line (an all −∞ line gives zeros).
-    @inline(__always)
-    static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-        var mx = -Float.infinity
-        for j in 0..<n { mx = max(mx, x[j]) }
-        if mx == -.infinity { mx = 0 }
-        var sum: Float = 0
-        for j in 0..<n { let e = Foundation.exp(x[j] - mx); x[j] = e; sum += e }
-        let inv: Float = sum > 0 ? 1 / sum : 0
-        for j in 0..<n { x[j] *= inv }
     }
 }

@@ -50,16 +50,18 @@ public final class MultiHeadAttention: Module {
     /// x: [B, T, d_model] queries; context: [B, S, d_model] keys/values (nil for self-attention).
     public func callAsFunction(_ x: Tensor, context: Tensor? = nil, mask: AttentionMask = .none) -> Tensor {
         let source = context ?? x
-        var q = MultiHeadAttention.splitHeads(query(x), heads)
-        var k = MultiHeadAttention.splitHeads(key(source), keyValueHeads)
-        let v = MultiHeadAttention.splitHeads(value(source), keyValueHeads)
-        if let rotary {
-            q = rotary(q, offset: mask.queryOffset)
-            k = rotary(k, offset: 0)
-        }
         let (t, s) = (x.shape[1], source.shape[1])
         let bias = useALiBi ? ALiBi.bias(heads: heads, queryLength: t, keyLength: s, queryOffset: mask.queryOffset).view([1, heads, t, s]) : nil
-        let y = attention(query: q, key: k, value: v, mask: mask.tensor(queries: t, keys: s), bias: bias)
+        let masks = mask.tensor(queries: t, keys: s)
+        guard let rotary else {
+            // The projections are read in place, [B, T, heads·d]: no split or merge copies.
+            let y = attention(projectedQuery: query(x), key: key(source), value: value(source), heads: heads, mask: masks, bias: bias)
+            return output(y)
+        }
+        let q = rotary(MultiHeadAttention.splitHeads(query(x), heads), offset: mask.queryOffset)
+        let k = rotary(MultiHeadAttention.splitHeads(key(source), keyValueHeads), offset: 0)
+        let v = MultiHeadAttention.splitHeads(value(source), keyValueHeads)
+        let y = attention(query: q, key: k, value: v, mask: masks, bias: bias)
         return output(MultiHeadAttention.mergeHeads(y))
     }
 

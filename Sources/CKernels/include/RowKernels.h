@@ -47,4 +47,16 @@ void tk_cross_entropy_backward_rows(const float *logits, const int32_t *targets,
 /// first + i of SplitMix64(seed)): mask = u < keep ? scale : 0, y = x·mask.
 void tk_dropout(const float *x, float *y, float *mask, long n, uint64_t seed, uint64_t first, float keep, float scale);
 
+// Decoding step: the attention of a few new queries over the KV cache, and next-token scores.
+
+/// lse[i] = log Σ_j exp(x[i, j]) over each row of n floats (−∞ for an all −∞ row).
+void tk_log_sum_exp_rows(const float *x, float *lse, long rows, long n);
+/// The k largest of x[0..<n], best first, the lower index first among equals: writes ids and
+/// values and returns how many (fewer than k only when n < k).
+long tk_top_k(const float *x, long n, long k, int32_t *ids, float *values);
+/// out[r·count + j] = q_r · key_j for `rows` queries of `width` floats and `count` keys `stride` floats apart.
+void tk_dot_rows(const float *q, long rows, const float *keys, long count, long stride, long width, float *out);
+/// out[r·width + c] = Σ_j w[r·count + j]·value_j[c] for `count` values `stride` floats apart.
+void tk_weighted_sum_rows(const float *w, long rows, const float *values, long count, long stride, long width, float *out);
+
 #endif
