@@ -73,6 +73,8 @@ enum GemmPacked {
                     defer { GemmBuffers.give(aBlock) }
                     let ap = aBlock.floats
                     let first = min(strips, g * stripsPerGroup), end = min(strips, (g + 1) * stripsPerGroup)
+                    let wholeBlock = first < end && packsWholeBlock(a)
+                    if wholeBlock { packA(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
                     for s in first..<end {
                         let j0 = s * nr, cols = min(nr, nCur - j0)
                         let bs = UnsafePointer(bp + j0 * kCur)
@@ -80,7 +82,7 @@ enum GemmPacked {
                         for ir in stride(from: 0, to: mCur, by: mr) {
                             // Each A strip is packed just before its first use, so its loads from
                             // memory overlap the kernel calls around it.
-                            if s == first {
+                            if s == first && !wholeBlock {
                                 packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur,
                                       into: ap + ir * kCur)
                             }
@@ -100,7 +102,14 @@ enum GemmPacked {
         }
     }
 
-    /// Packs rows row..<row+rows (≤ mr) of `a`, columns col..<col+kc, as kc steps of mr floats.
+    /// Whether A's strips are better packed a whole block at a time: a transposed A (rows
+    /// contiguous along the strip) packed one strip at a time would read only mr floats of each
+    /// source row per pass, a row apart; a whole block reads each source row's mc floats in one go.
+    @inline(__always)
+    static func packsWholeBlock(_ a: GemmOperand) -> Bool { a.rowStride == 1 && a.colStride != 1 }
+
+    /// Packs rows row..<row+rows of `a`, columns col..<col+kc, as strips of mr rows, each kc
+    /// steps of mr floats (strip q at dst + q·mr·kc); rows ≤ mr unless `packsWholeBlock(a)`.
     @inline(__always)
     static func packA(_ a: GemmOperand, _ kernels: tk_sgemm_kernels, row: Int, col: Int, rows: Int, kc: Int,
                       into dst: UnsafeMutablePointer<Float>) {

@@ -49,12 +49,14 @@ extension GemmPacked {
             for p in 0..<kBlocks {
                 let pc = p * kc, kCur = min(kc, k - pc)
                 let betaNow: Float = p == 0 ? beta : 1
+                let wholeBlock = packsWholeBlock(a)
+                if wholeBlock { packA(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
                 for s in 0..<strips {
                     let j0 = s * nr, cols = min(nr, n - j0)
                     let bs = UnsafePointer(bp + pc * nPadded + j0 * kCur)
                     let cs = c + i0 * ldc + j0
                     for ir in stride(from: 0, to: mCur, by: mr) {
-                        if s == 0 {
+                        if s == 0 && !wholeBlock {
                             packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: ap + ir * kCur)
                         }
                         kernel(Int64(kCur), ap + ir * kCur, bs, cs + ir * ldc, Int64(ldc),
