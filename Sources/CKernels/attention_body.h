@@ -35,22 +35,56 @@ INL void attention_row_dot(const float *x, const float *mt, long width, long sp,
 INL void attention_weighted_rows(const float *w, const float *rows, long stride, long s, long width, float *y, float scale) {
     for (long c = 0; c < width; c += W) {
         long k = width - c < W ? width - c : W;
-        vf acc = splat(0);
-        if (k == W) { for (long j = 0; j < s; j++) if (w[j] != 0) acc += w[j] * ld(rows + j * stride + c); }
-        else { for (long j = 0; j < s; j++) if (w[j] != 0) acc += w[j] * ldp(rows + j * stride + c, k, 0); }
-        acc *= scale;
+        // Four accumulators (keys j mod 4) so the sum is not one chain of dependent FMAs.
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        long j = 0;
+        if (k == W) {
+            for (; j + 4 <= s; j += 4) {
+                a0 += w[j] * ld(rows + j * stride + c);
+                a1 += w[j + 1] * ld(rows + (j + 1) * stride + c);
+                a2 += w[j + 2] * ld(rows + (j + 2) * stride + c);
+                a3 += w[j + 3] * ld(rows + (j + 3) * stride + c);
+            }
+            for (; j < s; j++) a0 += w[j] * ld(rows + j * stride + c);
+        } else {
+            for (; j < s; j++) a0 += w[j] * ldp(rows + j * stride + c, k, 0);
+        }
+        vf acc = ((a0 + a1) + (a2 + a3)) * scale;
         if (k == W) st(y + c, acc); else stp(y + c, acc, k);
     }
 }
 
-/// rows[j·stride + c] += w[j]·x[c] for j < s, c < width.
-INL void attention_rank1(const float *w, const float *x, float *rows, long stride, long s, long width) {
-    for (long j = 0; j < s; j++) {
-        if (w[j] == 0) continue;
-        float *r = rows + j * stride;
-        long c = 0;
-        for (; c + W <= width; c += W) st(r + c, ld(r + c) + w[j] * ld(x + c));
-        if (c < width) stp(r + c, ldp(r + c, width - c, 0) + w[j] * ldp(x + c, width - c, 0), width - c);
+/// Lanes c..<c+W of a row with `left` = width − c floats left (a partial load for the last vector).
+INL vf ld_left(const float *p, long left) { return left >= W ? ld(p) : ldp(p, left, 0); }
+INL void st_left(float *p, vf v, long left) { if (left >= W) st(p, v); else stp(p, v, left); }
+
+/// out[c] = scale · Σ_{g<group, i<t} w[(g·t + i)·s + j] · x[g·xg + i·xt + c] for c < width: one
+/// key's gradient summed over every query row of the group, in registers, stored once.
+INL void attention_column_sum(const float *w, long group, long t, long s, long j, const float *x, long xg, long xt,
+                              long width, float scale, float *out) {
+    for (long c = 0; c < width; c += 2 * W) {
+        long left = width - c;
+        int two = left > W;
+        // Even and odd query rows in separate accumulators: two independent FMA chains per vector.
+        vf a0 = splat(0), a1 = a0, b0 = a0, b1 = a0;
+        for (long g = 0; g < group; g++) {
+            const float *wg = w + g * t * s + j, *xg0 = x + g * xg + c;
+            long i = 0;
+            for (; i + 2 <= t; i += 2) {
+                float w0 = wg[i * s], w1 = wg[(i + 1) * s];
+                const float *x0 = xg0 + i * xt, *x1 = x0 + xt;
+                a0 += w0 * ld_left(x0, left);
+                b0 += w1 * ld_left(x1, left);
+                if (two) { a1 += w0 * ld_left(x0 + W, left - W); b1 += w1 * ld_left(x1 + W, left - W); }
+            }
+            if (i < t) {
+                float w0 = wg[i * s];
+                a0 += w0 * ld_left(xg0 + i * xt, left);
+                if (two) a1 += w0 * ld_left(xg0 + i * xt + W, left - W);
+            }
+        }
+        st_left(out + c, (a0 + b0) * scale, left);
+        if (two) st_left(out + c + W, (a1 + b1) * scale, left - W);
     }
 }
 
@@ -71,10 +105,17 @@ INL void attention_scores(const struct tk_attention *a, long b, long h, long i, 
     attention_row_dot(qi, kt, a->dk, sp, row);
     const float *bias = a->bias ? a->bias + b * a->bias_b + h * a->bias_h + i * a->bias_t : 0;
     const float *mask = a->mask ? a->mask + b * a->mask_b + h * a->mask_h + i * a->mask_t : 0;
-    for (long j = 0; j < a->s; j++) {
-        float x = row[j] * a->scale;
-        if (bias) x += bias[j];
-        row[j] = mask && mask[j] != 0 ? NEG_INF : x;
+    // Separate loops per case: a vectorised `bias[j]` under a false condition still issues masked
+    // loads from a null base, which take a slow fault-suppression path on some CPUs.
+    long s = a->s, j = 0;
+    if (bias && mask) {
+        for (; j < s; j += W) st_left(row + j, sel(ld_left(mask + j, s - j) != 0, splat(NEG_INF), ld(row + j) * a->scale + ld_left(bias + j, s - j)), s - j);
+    } else if (bias) {
+        for (; j < s; j += W) st_left(row + j, ld(row + j) * a->scale + ld_left(bias + j, s - j), s - j);
+    } else if (mask) {
+        for (; j < s; j += W) st_left(row + j, sel(ld_left(mask + j, s - j) != 0, splat(NEG_INF), ld(row + j) * a->scale), s - j);
+    } else {
+        for (; j < s; j += W) st_left(row + j, ld(row + j) * a->scale, s - j);
     }
 }
 
@@ -115,37 +156,40 @@ static void attention_backward(const struct tk_attention *a, long first_kv_block
                                const float *k, const float *v, const float *p, const float *dout, float *dq, float *dk,
                                float *dv) {
     long s = a->s, t = a->t, sp = (s + W - 1) / W * W, group = a->heads / a->kv_heads;
-    float *vt = malloc(sizeof(float) * (size_t)(a->dv * sp + 3 * sp + a->dk));
-    float *dp = vt + a->dv * sp, *d = dp + sp, *w = d + sp, *qs = w + sp;
+    long rows = group * t;
+    // Vᵀ, then per query row of the group: the weights used (P ⊙ D) and dS, for the key pass.
+    float *vt = malloc(sizeof(float) * (size_t)(a->dv * sp + 2 * sp + 2 * rows * s));
+    float *dp = vt + a->dv * sp, *d = dp + sp, *used = d + sp, *ds = used + rows * s;
+    int dropped = a->keep < 1;
     for (long kvb = first_kv_block; kvb < end_kv_block; kvb++) {
-        long b = kvb / a->kv_heads, hk = kvb % a->kv_heads;
+        long b = kvb / a->kv_heads, hk = kvb % a->kv_heads, h0 = hk * group;
         const float *K = k + b * a->k_b + hk * a->k_h, *V = v + b * a->v_b + hk * a->v_h;
-        float *dK = dk + b * a->k_b + hk * a->k_h, *dV = dv + b * a->v_b + hk * a->v_h;
-        for (long j = 0; j < s; j++) {
-            for (long c = 0; c < a->dk; c++) dK[j * a->k_t + c] = 0;
-            for (long c = 0; c < a->dv; c++) dV[j * a->v_t + c] = 0;
-        }
         attention_transpose(V, a->v_t, s, a->dv, sp, vt);
-        for (long h = hk * group; h < (hk + 1) * group; h++) {
-            long blk = b * a->heads + h;
+        // Query rows: dP = (dO·Vᵀ) ⊙ D, dS = P ⊙ (dP − Σ P⊙dP), dQ = scale·dS·K.
+        for (long g = 0; g < group; g++) {
+            long blk = b * a->heads + h0 + g;
             for (long i = 0; i < t; i++) {
                 const float *pi = p + (blk * t + i) * s;
-                const float *qi = q + b * a->q_b + h * a->q_h + i * a->q_t;
-                const float *gi = dout + b * a->o_b + h * a->o_h + i * a->o_t;
-                int dropped = a->keep < 1;
+                const float *gi = dout + b * a->o_b + (h0 + g) * a->o_h + i * a->o_t;
+                float *ui = used + (g * t + i) * s, *si = ds + (g * t + i) * s;
                 if (dropped) attention_dropout_row(d, s, a->seed, a->first + (uint64_t)((blk * t + i) * s), a->keep);
-                // dV += (P ⊙ D)ᵀ·dO (the weights that were used), then dP = (dO·Vᵀ) ⊙ D.
-                for (long j = 0; j < s; j++) w[j] = dropped ? pi[j] * d[j] : pi[j];
-                attention_rank1(w, gi, dV, a->v_t, s, a->dv);
                 attention_row_dot(gi, vt, a->dv, sp, dp);
-                if (dropped) for (long j = 0; j < s; j++) dp[j] *= d[j];
                 float dot = 0;
-                for (long j = 0; j < s; j++) dot += pi[j] * dp[j];
-                for (long j = 0; j < s; j++) w[j] = pi[j] * (dp[j] - dot);   // dS
-                attention_weighted_rows(w, K, a->k_t, s, a->dk, dq + b * a->q_b + h * a->q_h + i * a->q_t, a->scale);
-                for (long c = 0; c < a->dk; c++) qs[c] = qi[c] * a->scale;
-                attention_rank1(w, qs, dK, a->k_t, s, a->dk);
+                for (long j = 0; j < s; j++) {
+                    float dj = dropped ? d[j] : 1;
+                    ui[j] = pi[j] * dj;
+                    dp[j] *= dj;
+                    dot += pi[j] * dp[j];
+                }
+                for (long j = 0; j < s; j++) si[j] = pi[j] * (dp[j] - dot);
+                attention_weighted_rows(si, K, a->k_t, s, a->dk, dq + b * a->q_b + (h0 + g) * a->q_h + i * a->q_t, a->scale);
             }
+        }
+        // Keys: dV_j = Σ_rows (P ⊙ D)_j·dO_row,  dK_j = scale·Σ_rows dS_j·Q_row.
+        const float *Q = q + b * a->q_b + h0 * a->q_h, *G = dout + b * a->o_b + h0 * a->o_h;
+        for (long j = 0; j < s; j++) {
+            attention_column_sum(used, group, t, s, j, G, a->o_h, a->o_t, a->dv, 1, dv + b * a->v_b + hk * a->v_h + j * a->v_t);
+            attention_column_sum(ds, group, t, s, j, Q, a->q_h, a->q_t, a->dk, a->scale, dk + b * a->k_b + hk * a->k_h + j * a->k_t);
         }
     }
     free(vt);
