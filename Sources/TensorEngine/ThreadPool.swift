@@ -1,6 +1,7 @@
 // A persistent pool of worker threads for data-parallel loops.
-// Waking a sleeping thread costs ~50 µs on this machine, so workers spin briefly before
-// they sleep, and small loops run on the calling thread. Work is split by index only,
+// Waking a sleeping thread costs ~50 µs on this machine, so workers spin (about a millisecond)
+// before they sleep, long enough to stay awake across a decoding step's serial work; small
+// loops run on the calling thread. Work is split by index only,
 // so results never depend on how many threads ran it.
 import Foundation
 import Synchronization
@@ -31,7 +32,7 @@ public final class ThreadPool: @unchecked Sendable {
     private let active = Atomic<Int>(0)
     private var workers: [Thread] = []
     private let busy = Atomic<Bool>(false)
-    private static let spinIterations = 200_000
+    private static let spinIterations = 2_000_000
     private static let workerKey = "swift-transformer.worker"
 
     /// Threads taking part in a loop, the caller included.
