@@ -8,7 +8,9 @@ import Training
 
 @Suite(.serialized) struct CheckpointTests {
     @Test func failureMidSaveLeavesThePreviousCheckpointLoadable() throws {
-        let run = RunDirectory(temporaryDirectory("atomic"))
+        let dir = temporaryDirectory("atomic")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = RunDirectory(dir)
         try run.create()
         let trainer = try Trainer(config: toyConfig(steps: 20), train: toyCorpus(count: 32, seed: 1), valid: nil, tokenizer: nil, run: run)
         try trainer.run(until: 5)
@@ -33,7 +35,9 @@ import Training
     }
 
     @Test func keepsTheLastNAndTheBest() throws {
-        let run = RunDirectory(temporaryDirectory("keep"))
+        let dir = temporaryDirectory("keep")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = RunDirectory(dir)
         try run.create()
         var config = toyConfig(steps: 30)
         config.training.keepLast = 2
@@ -85,6 +89,7 @@ import Training
 
     @Test func interruptedAndResumedRunMatchesAnUninterruptedOneBitForBit() throws {
         let data = temporaryDirectory("resume-data")
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let config = try writeToyData(data)
         var straight: [Double] = []
         let a = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: RunDirectory(data + "/run-a"), resume: false) { _ in }

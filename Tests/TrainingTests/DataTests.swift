@@ -60,6 +60,7 @@ import Training
 
     @Test func alignedFilesAreStrippedAndMismatchesNameBothFiles() throws {
         let dir = temporaryDirectory("data")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try "  ein Hund \nzwei\n".write(toFile: dir + "/a.de", atomically: true, encoding: .utf8)
         try "a dog\t\ntwo\n".write(toFile: dir + "/a.en", atomically: true, encoding: .utf8)
         try "one\ntwo\nthree\n".write(toFile: dir + "/b.en", atomically: true, encoding: .utf8)

@@ -8,7 +8,9 @@ import Training
 
 @Suite struct PlotTests {
     @Test func metricsRoundTripAndNonFiniteBecomesNull() throws {
-        let path = temporaryDirectory("metrics") + "/metrics.jsonl"
+        let dir = temporaryDirectory("metrics")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/metrics.jsonl"
         let log = try MetricsLog(path: path)
         log.append(MetricsRecord(kind: "train", step: 10, values: ["loss": 2.5, "lr": 1e-3]))
         log.append(MetricsRecord(kind: "skip", step: 11, values: ["loss": .nan]))

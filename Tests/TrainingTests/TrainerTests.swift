@@ -38,6 +38,7 @@ import Training
 
     @Test func repeatedNonFiniteStepsStopTrainingAndKeepTheLastCheckpoint() throws {
         let dir = temporaryDirectory("nan")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = RunDirectory(dir)
         try run.create()
         var config = toyConfig(steps: 50)
