@@ -206,6 +206,7 @@ INL vf unary_op(int op, vf x) {
     case TK_SIGMOID: return v_sigmoid(x);
     case TK_GELU: return v_gelu(x);
     case TK_SILU: return x * v_sigmoid(x);
+    case TK_RELU: return sel(x <= 0, splat(0), x);
     default: return v_erf(x);
     }
 }
@@ -225,6 +226,7 @@ static void unary(int op, const float *x, float *y, long n) {
     case TK_SIGMOID: UNARY_LOOP(TK_SIGMOID)
     case TK_GELU: UNARY_LOOP(TK_GELU)
     case TK_SILU: UNARY_LOOP(TK_SILU)
+    case TK_RELU: UNARY_LOOP(TK_RELU)
     default: UNARY_LOOP(TK_ERF)
     }
 }
@@ -237,7 +239,10 @@ INL vf unary_grad(int op, vf x) {
 
 static void unary_backward(int op, const float *x, const float *dy, float *dx, long n) {
     long j = 0;
-    if (op == TK_GELU) {
+    if (op == TK_RELU) {
+        for (; j + W <= n; j += W) st(dx + j, sel(ld(x + j) > 0, ld(dy + j), splat(0)));
+        if (j < n) stp(dx + j, sel(ldp(x + j, n - j, 0) > 0, ldp(dy + j, n - j, 0), splat(0)), n - j);
+    } else if (op == TK_GELU) {
         for (; j + W <= n; j += W) st(dx + j, ld(dy + j) * unary_grad(TK_GELU, ld(x + j)));
         if (j < n) stp(dx + j, ldp(dy + j, n - j, 0) * unary_grad(TK_GELU, ldp(x + j, n - j, 0)), n - j);
     } else {

@@ -119,6 +119,24 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    func testReluForwardAndBackwardAreExactAndPassNaN() {
+        forEachLevel { level in
+            for n in RowKernelTests.widths {
+                var x = random(n, -2, 2, seed: UInt64(n) &+ 5)
+                if n > 3 { x[0] = .nan; x[1] = 0; x[2] = -0.0 }
+                let dy = random(n, -1, 1, seed: 9)
+                let y = unary(Int(TK_RELU), x)
+                var dx = [Float](repeating: .nan, count: n)
+                tk_unary_backward(Int32(TK_RELU), x, dy, &dx, n)
+                for i in 0..<n {
+                    if x[i].isNaN { XCTAssertTrue(y[i].isNaN, "level \(level): relu(NaN) must stay NaN") }
+                    else { XCTAssertEqual(y[i], x[i] > 0 ? x[i] : 0, "level \(level) n \(n) [\(i)]") }
+                    XCTAssertEqual(dx[i], x[i] > 0 ? dy[i] : 0, "level \(level) n \(n) [\(i)]")
+                }
+            }
+        }
+    }
+
     func testBinaryOpsAreExact() {
         forEachLevel { level in
             for n in Self.widths {

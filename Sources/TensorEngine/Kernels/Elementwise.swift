@@ -97,7 +97,7 @@ extension Kernels {
             case .silu: tk_unary(Int32(TK_SILU), src, dst, n)
             case .sigmoid: tk_unary(Int32(TK_SIGMOID), src, dst, n)
             case .sqrt: for i in 0..<n { dst[i] = src[i].squareRoot() }
-            case .relu: for i in 0..<n { dst[i] = max(src[i], 0) }
+            case .relu: tk_unary(Int32(TK_RELU), src, dst, n)
             case .neg: for i in 0..<n { dst[i] = -src[i] }
             }
         }
@@ -114,7 +114,7 @@ extension Kernels {
             case .log: for i in r { d[i] = g[i] / px[i] }
             case .sqrt: for i in r { d[i] = g[i] * 0.5 / py[i] }
             case .tanh: for i in r { d[i] = g[i] * (1 - py[i] * py[i]) }
-            case .relu: for i in r { d[i] = px[i] > 0 ? g[i] : 0 }
+            case .relu: tk_unary_backward(Int32(TK_RELU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .gelu: tk_unary_backward(Int32(TK_GELU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .silu: tk_unary_backward(Int32(TK_SILU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .sigmoid: for i in r { d[i] = g[i] * py[i] * (1 - py[i]) }
