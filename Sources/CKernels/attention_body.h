@@ -99,10 +99,8 @@ INL void attention_dropout_row(float *d, long n, uint64_t seed, uint64_t c0, flo
     }
 }
 
-/// Scores of query row i of block (b, h) into row[0..<s]: scale·q·kᵀ + bias, −∞ where masked.
-INL void attention_scores(const struct tk_attention *a, long b, long h, long i, const float *qi, const float *kt,
-                          long sp, float *row) {
-    attention_row_dot(qi, kt, a->dk, sp, row);
+/// Row i of block (b, h) from q·kᵀ in row[0..<s] to scale·q·kᵀ + bias, −∞ where masked.
+INL void attention_mask_row(const struct tk_attention *a, long b, long h, long i, float *row) {
     const float *bias = a->bias ? a->bias + b * a->bias_b + h * a->bias_h + i * a->bias_t : 0;
     const float *mask = a->mask ? a->mask + b * a->mask_b + h * a->mask_h + i * a->mask_t : 0;
     // Separate loops per case: a vectorised `bias[j]` under a false condition still issues masked
@@ -119,34 +117,78 @@ INL void attention_scores(const struct tk_attention *a, long b, long h, long i, 
     }
 }
 
+/// rows[r·sp + j] = Σ_c q_r[c]·kt[c·sp + j] for four query rows at once (each key vector loaded once).
+INL void attention_dot4(const float *const q[4], const float *kt, long width, long sp, float *rows) {
+    for (long j = 0; j < sp; j += W) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (long c = 0; c < width; c++) {
+            vf kv = ld(kt + c * sp + j);
+            a0 += q[0][c] * kv; a1 += q[1][c] * kv; a2 += q[2][c] * kv; a3 += q[3][c] * kv;
+        }
+        st(rows + j, a0); st(rows + sp + j, a1); st(rows + 2 * sp + j, a2); st(rows + 3 * sp + j, a3);
+    }
+}
+
+/// out_r[c] = Σ_j w_r[j]·value_j[c] for four weight rows at once (each value vector loaded once);
+/// only the first `n` outputs are stored.
+INL void attention_weighted4(const float *const w[4], const float *values, long stride, long s, long width,
+                             float *const out[4], long n) {
+    for (long c = 0; c < width; c += W) {
+        long left = width - c;
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (long j = 0; j < s; j++) {
+            vf vv = ld_left(values + j * stride + c, left);
+            a0 += w[0][j] * vv; a1 += w[1][j] * vv; a2 += w[2][j] * vv; a3 += w[3][j] * vv;
+        }
+        vf acc[4] = {a0, a1, a2, a3};
+        for (long r = 0; r < n; r++) st_left(out[r] + c, acc[r], left);
+    }
+}
+
 static void attention_forward(const struct tk_attention *a, long first_block, long end_block, const float *q, const float *k,
                               const float *v, float *p, float *o) {
     long s = a->s, t = a->t, sp = (s + W - 1) / W * W, group = a->heads / a->kv_heads;
-    float *kt = malloc(sizeof(float) * (size_t)(a->dk * sp + 2 * sp));
-    float *row = kt + a->dk * sp, *d = row + sp;
+    // Kᵀ, four score rows, four dropped-out weight rows.
+    float *kt = malloc(sizeof(float) * (size_t)(a->dk * sp + 8 * sp));
+    float *rows = kt + a->dk * sp, *drop = rows + 4 * sp;
     long loaded = -1;
     for (long blk = first_block; blk < end_block; blk++) {
         long b = blk / a->heads, h = blk % a->heads, kv = b * a->kv_heads + h / group;
         const float *K = k + b * a->k_b + (h / group) * a->k_h, *V = v + b * a->v_b + (h / group) * a->v_h;
         if (kv != loaded) { attention_transpose(K, a->k_t, s, a->dk, sp, kt); loaded = kv; }
-        for (long i = 0; i < t; i++) {
-            const float *qi = q + b * a->q_b + h * a->q_h + i * a->q_t;
-            float *pi = p + (blk * t + i) * s;
-            attention_scores(a, b, h, i, qi, kt, sp, row);
-            float m = row_max(row, s);
-            if (m == NEG_INF) {
-                for (long j = 0; j < s; j++) pi[j] = 0;
-            } else {
-                float sum = exp_sum(row, pi, s, m);
-                row_affine(pi, pi, s, 1 / sum, 0);
+        // Query rows four at a time; a short last group repeats its last row and stores only the real ones.
+        for (long i0 = 0; i0 < t; i0 += 4) {
+            long n = t - i0 < 4 ? t - i0 : 4;
+            const float *qr[4];
+            const float *w[4];
+            float *out[4];
+            for (long r = 0; r < 4; r++) {
+                long i = i0 + (r < n ? r : n - 1);
+                qr[r] = q + b * a->q_b + h * a->q_h + i * a->q_t;
+                out[r] = o + b * a->o_b + h * a->o_h + i * a->o_t;
             }
-            const float *w = pi;
-            if (a->keep < 1) {
-                attention_dropout_row(d, s, a->seed, a->first + (uint64_t)((blk * t + i) * s), a->keep);
-                for (long j = 0; j < s; j++) d[j] *= pi[j];
-                w = d;
+            attention_dot4(qr, kt, a->dk, sp, rows);
+            for (long r = 0; r < n; r++) {
+                long i = i0 + r;
+                float *row = rows + r * sp, *pi = p + (blk * t + i) * s;
+                attention_mask_row(a, b, h, i, row);
+                float m = row_max(row, s);
+                if (m == NEG_INF) {
+                    for (long j = 0; j < s; j++) pi[j] = 0;
+                } else {
+                    float sum = exp_sum(row, pi, s, m);
+                    row_affine(pi, pi, s, 1 / sum, 0);
+                }
+                w[r] = pi;
+                if (a->keep < 1) {
+                    float *d = drop + r * sp;
+                    attention_dropout_row(d, s, a->seed, a->first + (uint64_t)((blk * t + i) * s), a->keep);
+                    for (long j = 0; j < s; j++) d[j] *= pi[j];
+                    w[r] = d;
+                }
             }
-            attention_weighted_rows(w, V, a->v_t, s, a->dv, o + b * a->o_b + h * a->o_h + i * a->o_t, 1);
+            for (long r = n; r < 4; r++) w[r] = w[n - 1];
+            attention_weighted4(w, V, a->v_t, s, a->dv, out, n);
         }
     }
     free(kt);
