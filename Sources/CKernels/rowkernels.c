@@ -66,6 +66,11 @@ void tk_dropout(const float *x, float *y, float *mask, long n, uint64_t seed, ui
     ops()->dropout(x, y, mask, n, seed, first, keep, scale);
 }
 
+void tk_adam(float *w, const float *g, float *m, float *v, long n, float b1, float b2, float eps, float step,
+             float c2, float decay) {
+    ops()->adam(w, g, m, v, n, b1, b2, eps, step, c2, decay);
+}
+
 void tk_log_sum_exp_rows(const float *x, float *lse, long rows, long n) { ops()->log_sum_exp_rows(x, lse, rows, n); }
 
 long tk_top_k(const float *x, long n, long k, int32_t *ids, float *values) { return ops()->top_k(x, n, k, ids, values); }

@@ -302,11 +302,33 @@ static void dropout(const float *x, float *y, float *mask, long n, uint64_t seed
     }
 }
 
+INL vf adam_step(vf w, vf g, vf *m, vf *v, float b1, float b2, float eps, float step, float c2, float decay) {
+    *m = b1 * *m + (1 - b1) * g;
+    *v = b2 * *v + (1 - b2) * g * g;
+    return w * decay - step * *m / (__builtin_elementwise_sqrt(*v) / c2 + eps);
+}
+
+static void adam(float *w, const float *g, float *m, float *v, long n, float b1, float b2, float eps, float step,
+                 float c2, float decay) {
+    long j = 0;
+    for (; j + W <= n; j += W) {
+        vf mj = ld(m + j), vj = ld(v + j);
+        st(w + j, adam_step(ld(w + j), ld(g + j), &mj, &vj, b1, b2, eps, step, c2, decay));
+        st(m + j, mj); st(v + j, vj);
+    }
+    if (j < n) {
+        long k = n - j;
+        vf mj = ldp(m + j, k, 0), vj = ldp(v + j, k, 0);
+        stp(w + j, adam_step(ldp(w + j, k, 0), ldp(g + j, k, 0), &mj, &vj, b1, b2, eps, step, c2, decay), k);
+        stp(m + j, mj, k); stp(v + j, vj, k);
+    }
+}
+
 #include "decodekernels_body.h"
 #include "attention_body.h"
 
 const struct tk_row_ops TK_TABLE = {
     unary, unary_backward, binary, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
-    cross_entropy_rows, cross_entropy_backward_rows, dropout,
+    cross_entropy_rows, cross_entropy_backward_rows, dropout, adam,
     log_sum_exp_rows, top_k, dot_rows, weighted_sum_rows, attention_forward, attention_backward,
 };

@@ -18,6 +18,7 @@ struct tk_row_ops {
     void (*cross_entropy_backward_rows)(const float *, const int32_t *, const float *, float *, long, long, float,
                                         int32_t, int, float);
     void (*dropout)(const float *, float *, float *, long, uint64_t, uint64_t, float, float);
+    void (*adam)(float *, const float *, float *, float *, long, float, float, float, float, float, float);
     void (*log_sum_exp_rows)(const float *, float *, long, long);
     long (*top_k)(const float *, long, long, int32_t *, float *);
     void (*dot_rows)(const float *, long, const float *, long, long, long, float *);

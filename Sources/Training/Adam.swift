@@ -4,7 +4,8 @@
 //   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
 //   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
 // The paper uses β1 = 0.9, β2 = 0.98, ε = 1e-9. The moments are tensors (saved in checkpoints)
-// and each parameter is updated in one fused pass over its flat buffers.
+// and each parameter is updated in one fused pass over its flat buffers (C, `tk_adam`).
+import CKernels
 import Foundation
 import Models
 
@@ -49,14 +50,8 @@ public final class Adam {
             let decay: Float = p.rank >= 2 ? 1 - lr * weightDecay : 1
             let w = p.data, g = grad.data, m = firstMoments[k].data, v = secondMoments[k].data
             Kernels.parallelElements(p.count, grain: 1 << 14) { r in
-                for i in r {
-                    let gi = g[i]
-                    let mi = b1 * m[i] + (1 - b1) * gi
-                    let vi = b2 * v[i] + (1 - b2) * gi * gi
-                    m[i] = mi
-                    v[i] = vi
-                    w[i] = w[i] * decay - stepSize * mi / (vi.squareRoot() / correction2 + eps)
-                }
+                let i = r.lowerBound
+                tk_adam(w + i, g + i, m + i, v + i, r.count, b1, b2, eps, stepSize, correction2, decay)
             }
             p.markModified()
         }

@@ -137,6 +137,33 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    func testAdamUpdateMatchesTheFormula() {
+        forEachLevel { level in
+            for n in RowKernelTests.widths {
+                let g = random(n, -1, 1, seed: 21), w0 = random(n, -1, 1, seed: 22)
+                let m0 = random(n, -0.1, 0.1, seed: 23), v0 = random(n, 0, 0.01, seed: 24)
+                var (w, m, v) = (w0, m0, v0)
+                let (b1, b2, eps, step, c2, decay): (Float, Float, Float, Float, Float, Float) = (0.9, 0.98, 1e-9, 0.01, 0.3, 0.999)
+                tk_adam(&w, g, &m, &v, n, b1, b2, eps, step, c2, decay)
+                // The kernel's constants are floats: 1 − b1 and 1 − b2 as float arithmetic gives them.
+                let (c1m, c2m) = (Double(1 - b1), Double(1 - b2))
+                // Float rounding: errors scale with the terms summed, not with a result that may cancel.
+                for i in 0..<n {
+                    let (mTerms, vTerms) = (abs(Double(b1) * Double(m0[i])) + abs(c1m * Double(g[i])),
+                                            Double(b2) * Double(v0[i]) + c2m * Double(g[i]) * Double(g[i]))
+                    let mi = Double(b1) * Double(m0[i]) + c1m * Double(g[i])
+                    let vi = Double(b2) * Double(v0[i]) + c2m * Double(g[i]) * Double(g[i])
+                    let update = Double(step) * mi / (vi.squareRoot() / Double(c2) + Double(eps))
+                    let wi = Double(w0[i]) * Double(decay) - update
+                    XCTAssertEqual(Double(m[i]), mi, accuracy: 4e-7 * mTerms + 1e-12, "level \(level) n \(n) m[\(i)]")
+                    XCTAssertEqual(Double(v[i]), vi, accuracy: 4e-7 * vTerms + 1e-12, "level \(level) n \(n) v[\(i)]")
+                    XCTAssertEqual(Double(w[i]), wi, accuracy: 1e-6 * (abs(Double(w0[i])) + abs(update)) + 1e-9,
+                                   "level \(level) n \(n) w[\(i)]")
+                }
+            }
+        }
+    }
+
     func testBinaryOpsAreExact() {
         forEachLevel { level in
             for n in Self.widths {

@@ -47,6 +47,11 @@ void tk_cross_entropy_backward_rows(const float *logits, const int32_t *targets,
 /// first + i of SplitMix64(seed)): mask = u < keep ? scale : 0, y = x·mask.
 void tk_dropout(const float *x, float *y, float *mask, long n, uint64_t seed, uint64_t first, float keep, float scale);
 
+/// One Adam/AdamW update of n parameters (Training/Adam.swift has the formula):
+/// m = b1·m + (1 − b1)·g, v = b2·v + (1 − b2)·g², w = w·decay − step·m / (√v / c2 + eps).
+void tk_adam(float *w, const float *g, float *m, float *v, long n, float b1, float b2, float eps, float step,
+             float c2, float decay);
+
 // Decoding step: the attention of a few new queries over the KV cache, and next-token scores.
 
 /// lse[i] = log Σ_j exp(x[i, j]) over each row of n floats (−∞ for an all −∞ row).
