@@ -1,5 +1,6 @@
 // Fused scaled dot-product attention for training (the paper, §3.2.1), one (batch row, head)
-// block at a time while it is in cache (included by rowkernels_body.h for its ISA dispatch):
+// block at a time while it is in cache (included by rowkernels_body.h for its ISA dispatch;
+// decodekernels_body.h reuses its weighted sums):
 //   forward   P = softmax(scale·Q·Kᵀ + bias, masked → −∞),  O = (P ⊙ D)·V
 //   backward  dV = (P⊙D)ᵀ·dO,  dP = (dO·Vᵀ) ⊙ D,  dS = P ⊙ (dP − rowsum(P ⊙ dP)),
 //             dQ = scale·dS·K,  dK = scale·dSᵀ·Q

@@ -58,15 +58,5 @@ static void dot_rows(const float *q, long rows, const float *keys, long count, l
 
 static void weighted_sum_rows(const float *w, long rows, const float *values, long count, long stride, long width,
                               float *out) {
-    for (long r = 0; r < rows; r++) {
-        const float *wr = w + r * count;
-        float *o = out + r * width;
-        for (long c = 0; c < width; c += W) {
-            long k = width - c < W ? width - c : W;
-            vf acc = splat(0);
-            if (k == W) { for (long j = 0; j < count; j++) acc += wr[j] * ld(values + j * stride + c); }
-            else { for (long j = 0; j < count; j++) acc += wr[j] * ldp(values + j * stride + c, k, 0); }
-            if (k == W) st(o + c, acc); else stp(o + c, acc, k);
-        }
-    }
+    for (long r = 0; r < rows; r++) attention_weighted_rows(w + r * count, values, stride, count, width, out + r * width, 1);
 }

@@ -324,8 +324,8 @@ static void adam(float *w, const float *g, float *m, float *v, long n, float b1,
     }
 }
 
-#include "decodekernels_body.h"
 #include "attention_body.h"
+#include "decodekernels_body.h"
 
 const struct tk_row_ops TK_TABLE = {
     unary, unary_backward, binary, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
