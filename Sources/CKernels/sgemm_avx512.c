@@ -103,14 +103,32 @@ TK_TARGET void tk_sgemv_dots_avx512(TK_SGEMV_ARGS) {
 }
 
 // Step p of every micro-panel comes from one contiguous source row, read front to back.
+// Eight source steps at a time, each micro-panel's eight rows written in one contiguous run, with
+// the next eight steps prefetched. Writing one step of every micro-panel before the next step (the
+// obvious loop) ran 3× slower in cache and 4–6× slower from memory: each step's stores went to
+// count/width places kc·width floats apart, and nothing fetched the strided rows ahead.
+#define PACK_STEPS 8
 TK_TARGET void tk_pack_copy_avx512(TK_PACK_ARGS) {
-    for (int64_t p = 0; p < kc; p++) {
-        const float *s = src + p * ld;
+    for (int64_t p0 = 0; p0 < kc; p0 += PACK_STEPS) {
+        int64_t end = p0 + PACK_STEPS < kc ? p0 + PACK_STEPS : kc;
+        int64_t ahead = end + PACK_STEPS < kc ? end + PACK_STEPS : kc;
+        for (int64_t p = end; p < ahead; p++)
+            for (int64_t j = 0; j < count; j += 16) _mm_prefetch((const char *)(src + p * ld + j), _MM_HINT_T0);
         for (int64_t q = 0; q * width < count; q++) {
-            float *d = dst + (q * kc + p) * width;
-            for (int64_t j = 0; j < width; j += 16) {
-                __m512 v = _mm512_maskz_loadu_ps(lanes(count - q * width - j), s + q * width + j);
-                _mm512_mask_storeu_ps(d + j, lanes(width - j), v);
+            const float *s = src + q * width;
+            float *d = dst + q * kc * width;
+            int64_t left = count - q * width;
+            __mmask16 in0 = lanes(left) & lanes(width), out0 = lanes(width);
+            if (width > 16) {
+                __mmask16 in1 = lanes(left - 16) & lanes(width - 16), out1 = lanes(width - 16);
+                for (int64_t p = p0; p < end; p++) {
+                    __m512 v0 = _mm512_maskz_loadu_ps(in0, s + p * ld), v1 = _mm512_maskz_loadu_ps(in1, s + p * ld + 16);
+                    _mm512_mask_storeu_ps(d + p * width, out0, v0);
+                    _mm512_mask_storeu_ps(d + p * width + 16, out1, v1);
+                }
+            } else {
+                for (int64_t p = p0; p < end; p++)
+                    _mm512_mask_storeu_ps(d + p * width, out0, _mm512_maskz_loadu_ps(in0, s + p * ld));
             }
         }
     }
