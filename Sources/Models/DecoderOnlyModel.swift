@@ -24,10 +24,24 @@ public final class DecoderOnlyModel: Module {
     }
 
     /// ids: int32 [B, T] → logits [B, T, V] for the next token at every position.
-    public func callAsFunction(_ ids: Tensor) -> Tensor {
+    public func callAsFunction(_ ids: Tensor) -> Tensor { project(hidden(ids)) }
+
+    /// The decoder output [B, T, d] under the causal mask.
+    public func hidden(_ ids: Tensor) -> Tensor {
         let mask = AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId)), causal: true)
-        let h = decoder(embedding(ids), selfMask: mask)
-        return generator.map { $0(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)
+        return decoder(embedding(ids), selfMask: mask)
+    }
+
+    /// Output linear layer: [..., d] → logits [..., V].
+    public func project(_ hidden: Tensor) -> Tensor {
+        generator.map { $0(hidden) } ?? hidden.matmul(embedding.tokens.weight, transposeB: true)
+    }
+
+    /// Logits [N, V] at the N positions whose target in `targets` [B, T] is not padding, with
+    /// those targets (see `targetRows`).
+    public func targetLogits(_ ids: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
+        let rows = targetRows(hidden(ids), targets: targets, padId: config.padId)
+        return (project(rows.hidden), rows.targets)
     }
 
     public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {

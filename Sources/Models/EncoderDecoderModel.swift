@@ -58,6 +58,14 @@ public final class EncoderDecoderModel: Module {
         return project(decode(targetIn, memory: memory, sourcePadding: padding))
     }
 
+    /// Teacher forcing as training uses it: logits [N, V] at the N positions whose target in
+    /// `targets` [B, T] is not padding, with those targets (see `targetRows`).
+    public func targetLogits(source: Tensor, targetIn: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
+        let (memory, padding) = encode(source)
+        let rows = targetRows(decode(targetIn, memory: memory, sourcePadding: padding), targets: targets, padId: config.padId)
+        return (project(rows.hidden), rows.targets)
+    }
+
     /// Label-smoothed cross-entropy over non-pad targets (mean).
     public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {
         languageModelLoss(logits: logits, targets: targets, padId: config.padId, labelSmoothing: labelSmoothing ?? config.labelSmoothing)

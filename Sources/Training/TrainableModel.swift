@@ -48,6 +48,19 @@ public enum TrainableModel {
         }
     }
 
+    /// Logits [N, V] at the batch's N non-pad target positions, with those targets: what the loss
+    /// needs, without sending padding rows through the output layer.
+    public func targetLogits(_ batch: TrainingBatch, targetIn: Tensor? = nil) -> (logits: Tensor, targets: Tensor) {
+        let input = targetIn ?? batch.targetIn
+        switch self {
+        case .encoderDecoder(let m):
+            guard let source = batch.source else { preconditionFailure("an encoder-decoder batch needs source ids") }
+            return m.targetLogits(source: source, targetIn: input, targets: batch.targetOut)
+        case .decoderOnly(let m):
+            return m.targetLogits(input, targets: batch.targetOut)
+        }
+    }
+
     /// Mean cross-entropy over non-pad targets, label-smoothed by `labelSmoothing` (the config's by default).
     public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {
         languageModelLoss(logits: logits, targets: targets, padId: config.padId, labelSmoothing: labelSmoothing ?? config.labelSmoothing)

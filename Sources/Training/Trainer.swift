@@ -118,7 +118,8 @@ public final class Trainer {
                 module.train(true)
                 input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
             }
-            let l = model.loss(logits: model.logits(batch, targetIn: input), targets: batch.targetOut)
+            let out = model.targetLogits(batch, targetIn: input)
+            let l = model.loss(logits: out.logits, targets: out.targets)
             let weight = Float(batch.targetTokens) / Float(total)
             loss += Double(l.item()) * Double(weight)
             if l.item().isFinite { l.backward(Tensor(scalar: weight)) }
@@ -153,10 +154,10 @@ public final class Trainer {
         withNoGrad {
             for indices in batcher.batches(epoch: 0, shuffle: false) {
                 let batch = TrainingBatch.collate(indices.map { valid.examples[$0] }, padId: ids.pad, bosId: ids.bos, eosId: ids.eos)
-                let logits = model.logits(batch)
+                let out = model.targetLogits(batch)
                 let n = Double(batch.targetTokens)
-                smoothed += Double(model.loss(logits: logits, targets: batch.targetOut).item()) * n
-                nll += Double(model.loss(logits: logits, targets: batch.targetOut, labelSmoothing: 0).item()) * n
+                smoothed += Double(model.loss(logits: out.logits, targets: out.targets).item()) * n
+                nll += Double(model.loss(logits: out.logits, targets: out.targets, labelSmoothing: 0).item()) * n
                 tokens += batch.targetTokens
             }
         }

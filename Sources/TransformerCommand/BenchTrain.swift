@@ -72,7 +72,8 @@ struct BenchTrain: ParsableCommand {
         var times: [Double] = []
         for step in 0...steps {
             let start = DispatchTime.now().uptimeNanoseconds
-            let loss = model.loss(logits: model(source: source, targetIn: batch.targetIn), targets: batch.targetOut)
+            let out = model.targetLogits(source: source, targetIn: batch.targetIn, targets: batch.targetOut)
+            let loss = model.loss(logits: out.logits, targets: out.targets)
             loss.backward()
             adam.update(learningRate: 1e-4)
             model.zeroGrad()

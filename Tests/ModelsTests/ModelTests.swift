@@ -107,4 +107,43 @@ final class ModelTests: XCTestCase {
             XCTAssertLessThan(losses.last!, losses.first! - 0.1, "\(name): \(losses)")
         }
     }
+
+    /// Training's loss over the non-pad target rows only equals the loss over all logits with
+    /// padding ignored, and so do the gradients of every parameter (tied and untied output layers).
+    func testTargetRowsGiveTheFullLossAndGradients() throws {
+        let ids = Tensor(ints: [1, 5, 6, 7, 8, 2, 1, 9, 10, 2, 0, 0], shape: [2, 6])
+        let targets = Tensor(ints: [5, 6, 7, 8, 2, 0, 9, 10, 2, 0, 0, 0], shape: [2, 6])
+        for (family, tied) in [(ModelFamily.encoderDecoder, false), (.encoderDecoder, true), (.decoderOnly, false)] {
+            var c = tinyConfig(family)
+            c.dropout = 0; c.tieOutput = tied; c.shareEmbeddings = tied
+            let model: Module, full: () -> Tensor, rows: () -> (logits: Tensor, targets: Tensor)
+            if family == .encoderDecoder {
+                let m = try EncoderDecoderModel(config: c, seed: 5)
+                model = m
+                full = { m.loss(logits: m(source: ids, targetIn: ids), targets: targets) }
+                rows = { m.targetLogits(source: ids, targetIn: ids, targets: targets) }
+            } else {
+                let m = try DecoderOnlyModel(config: c, seed: 5)
+                model = m
+                full = { m.loss(logits: m(ids), targets: targets) }
+                rows = { m.targetLogits(ids, targets: targets) }
+            }
+            let kept = rows()
+            XCTAssertEqual(kept.logits.shape, [8, c.tgtVocab])
+            XCTAssertEqual(kept.targets.intScalars, [5, 6, 7, 8, 2, 9, 10, 2])
+            model.zeroGrad()
+            let want = full()
+            want.backward()
+            let wantGrads = model.parameters().map { $0.grad?.scalars ?? [] }
+            model.zeroGrad()
+            let got = languageModelLoss(logits: kept.logits, targets: kept.targets, padId: c.padId, labelSmoothing: c.labelSmoothing)
+            got.backward()
+            XCTAssertEqual(got.item(), want.item(), accuracy: 1e-6, "\(family) tied \(tied)")
+            for (p, w) in zip(model.parameters(), wantGrads) {
+                let g = p.grad?.scalars ?? []
+                XCTAssertEqual(g.count, w.count)
+                for (a, b) in zip(g, w) where abs(a - b) > 1e-6 { XCTFail("\(family) tied \(tied): gradient \(a) vs \(b)"); break }
+            }
+        }
+    }
 }
