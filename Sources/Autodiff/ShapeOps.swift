@@ -9,9 +9,27 @@ extension Tensor {
 
     /// Output axis i is input axis `perm[i]`.
     public func permuted(_ perm: [Int]) -> Tensor {
+        if Self.keepsElementOrder(perm, shape) { return reshaped(perm.map { shape[$0] }) }
         var inverse = [Int](repeating: 0, count: perm.count)
         for (i, p) in perm.enumerated() where p >= 0 && p < perm.count { inverse[p] = i }
         return Kernels.permute(self, perm).recorded("permute", [self]) { dy in [Kernels.permute(dy, inverse)] }
+    }
+
+    /// Whether `perm` (a valid permutation) moves only size-1 axes past others, so the elements
+    /// stay in order and the permute is a reshape: splitting heads of a single decoding position,
+    /// [B, 1, H, d] → [B, H, 1, d], then costs no copy.
+    static func keepsElementOrder(_ perm: [Int], _ shape: [Int]) -> Bool {
+        guard perm.count == shape.count, perm.count <= 64 else { return false }
+        var seen: UInt64 = 0, last = -1
+        for p in perm {
+            guard p >= 0 && p < shape.count && seen & (1 << p) == 0 else { return false }
+            seen |= 1 << p
+            if shape[p] != 1 {
+                if p < last { return false }
+                last = p
+            }
+        }
+        return true
     }
 
     /// Swaps two axes (negative axes count from the end).

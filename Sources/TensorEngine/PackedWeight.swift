@@ -10,8 +10,10 @@ public final class PackedWeight {
     private let bias: Tensor?
     /// The weight's and bias's `version` when packed: every update made through the library bumps it.
     private let versions: (weight: Int, bias: Int)
-    /// A few weight and bias values at fixed places, for writes through raw pointers that bump no version.
-    private let fingerprint: [Float]
+    /// A few weight values at fixed places, and the bias's first and last, to notice writes
+    /// through raw pointers that bump no version.
+    private let samplePlaces: [Int]
+    private let samples: [Float]
 
     /// weight: [out, in] (PyTorch's Linear layout); bias: [out] or nil. The values are copied.
     public init(weight: Tensor, bias: Tensor?) {
@@ -23,19 +25,27 @@ public final class PackedWeight {
         tk_pack_linear_panels(weight.data, Int64(outputs), Int64(inputs), panels.pointer.assumingMemoryBound(to: Float.self))
         self.bias = bias?.copy()
         versions = (weight.version, bias?.version ?? 0)
-        fingerprint = PackedWeight.fingerprint(weight: weight, bias: bias)
-    }
-
-    static func fingerprint(weight: Tensor, bias: Tensor?) -> [Float] {
         let n = weight.count
-        let samples = n == 0 ? [] : (0..<8).map { weight.data[($0 * 7919 + $0 * n / 8) % n] }
-        return samples + (bias.map { b in b.count == 0 ? [] : [b.data[0], b.data[b.count - 1]] } ?? [])
+        samplePlaces = n == 0 ? [] : (0..<8).map { ($0 * 7919 + $0 * n / 8) % n }
+        samples = samplePlaces.map { weight.data[$0] } + PackedWeight.biasEnds(bias)
     }
 
-    /// Whether this still holds `weight` and `bias` as they are now.
+    private static func biasEnds(_ bias: Tensor?) -> [Float] {
+        guard let b = bias, b.count > 0 else { return [] }
+        return [b.data[0], b.data[b.count - 1]]
+    }
+
+    /// Whether this still holds `weight` and `bias` as they are now (checked every decoding step,
+    /// so without allocating).
     public func matches(weight: Tensor, bias: Tensor?) -> Bool {
-        weight.shape == [outputs, inputs] && versions == (weight.version, bias?.version ?? 0)
-            && PackedWeight.fingerprint(weight: weight, bias: bias) == fingerprint
+        guard weight.rank == 2, weight.shape[0] == outputs, weight.shape[1] == inputs,
+              versions == (weight.version, bias?.version ?? 0) else { return false }
+        let w = weight.data
+        for (i, place) in samplePlaces.enumerated() where w[place].bitPattern != samples[i].bitPattern { return false }
+        let ends = samplePlaces.count
+        guard let b = bias, b.count > 0 else { return samples.count == ends }
+        return samples.count == ends + 2 && b.data[0].bitPattern == samples[ends].bitPattern
+            && b.data[b.count - 1].bitPattern == samples[ends + 1].bitPattern
     }
 
     /// x: [..., in] → [..., out].
