@@ -10,7 +10,8 @@ a warm-up; a sample repeats the product until it has run for at least 50 ms.
 
 Paths (C = A·B with A m×k, B k×n, float32, row-major):
   mkl            torch.mm (MKL; picks AVX2 code on AMD CPUs)
-  mkl-avx512     torch.mm with MKL_ENABLE_INSTRUCTIONS=AVX512
+  mkl-avx512     torch.mm with MKL forced onto its AVX-512 kernels (the LD_PRELOAD shim of
+                 mkl_shim.py; MKL_ENABLE_INSTRUCTIONS=AVX512 alone does not do it on AMD CPUs)
   onednn         torch.ops.mkldnn._linear_pointwise(A, Bᵀ) on dense tensors (oneDNN packs B per call)
   onednn-packed  the same with B reordered once into oneDNN's blocked layout (pre-packed weights)
   onednn-tensors torch._C._nn.mkldnn_linear on A and Bᵀ converted once with to_mkldnn() (as
@@ -22,6 +23,8 @@ import os
 import subprocess
 import sys
 import time
+
+from mkl_shim import intel_cpu_shim
 
 SHAPES = [(512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
           (4096, 512, 2048), (4096, 2048, 512), (4096, 512, 512)]
@@ -87,9 +90,12 @@ def main():
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), shapes, args.repeats)
         return
+    shim = intel_cpu_shim() if "mkl-avx512" in args.paths else None
     for path in args.paths:
         for threads in args.threads:
             env = dict(os.environ, **PATHS[path], OMP_NUM_THREADS=str(threads))
+            if path == "mkl-avx512":
+                env["LD_PRELOAD"] = shim
             command = [sys.executable, __file__, "--worker", path, str(threads), "--repeats", str(args.repeats)]
             if args.shape:
                 command += ["--shape", *map(str, args.shape)]

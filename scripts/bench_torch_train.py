@@ -6,11 +6,8 @@ Run by hand with a venv that has torch (never from tests or CI), e.g.:
 Each (mode, preset, threads) runs in its own process, so environment switches take effect:
   default  PyTorch as installed
   tuned    PyTorch at its fastest here:
-           - MKL forced onto its AVX-512 kernels. On an AMD CPU MKL picks its AVX2 ("zen") SGEMM
-             whatever MKL_ENABLE_INSTRUCTIONS says; a two-line shim preloaded with LD_PRELOAD that
-             answers mkl_serv_intel_cpu_true() = 1 makes it take the AVX-512 path (torch.mm
-             4096x2048 @ 2048x512 at 2 threads: ~170 -> ~370 GFLOP/s here). The shim is compiled with
-             the system C compiler (cc) into a temporary directory.
+           - MKL forced onto its AVX-512 kernels with the LD_PRELOAD shim of mkl_shim.py (on an AMD
+             CPU MKL otherwise keeps its AVX2 code whatever MKL_ENABLE_INSTRUCTIONS says).
            - glibc keeps big activation buffers instead of returning them to the OS and page-faulting
              them again every step: MALLOC_MMAP_MAX_=0 (a MALLOC_MMAP_THRESHOLD_ above 32 MB is
              silently ignored by glibc), MALLOC_TRIM_THRESHOLD_ and MALLOC_TOP_PAD_ raised.
@@ -31,8 +28,9 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
+
+from mkl_shim import intel_cpu_shim
 
 PRESETS = {  # d_model, heads, layers (each side), d_ff, vocab, batch
     "tiny": (128, 4, 2, 512, 8000, 64),
@@ -46,14 +44,6 @@ MODES = {
 }
 
 
-def intel_cpu_shim():
-    """Builds the LD_PRELOAD shim that makes MKL treat this CPU as Intel (so it uses AVX-512)."""
-    folder = tempfile.mkdtemp(prefix="mkl-shim-")
-    source, library = os.path.join(folder, "shim.c"), os.path.join(folder, "libmklshim.so")
-    with open(source, "w") as f:
-        f.write("int mkl_serv_intel_cpu_true(void) { return 1; }\n")
-    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", library, source], check=True)
-    return library
 LENGTH, PAD, BOS, EOS = 32, 0, 1, 2
 
 
