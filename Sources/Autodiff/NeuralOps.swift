@@ -64,6 +64,13 @@ extension Tensor {
         }
     }
 
+    /// Rows of `self` [N, d] at distinct int32 `ids` of a zero [count, d] table: the inverse of `gather`.
+    public func scatterRows(ids: Tensor, count: Int) -> Tensor {
+        Kernels.scatterRows(self, ids: ids, count: count).recorded("scatterRows", [self]) { dy in
+            [Kernels.embedding(weight: dy, ids: ids)]
+        }
+    }
+
     /// `value` where `mask` (broadcast to self) is non-zero.
     public func maskedFill(_ mask: Tensor, value: Float) -> Tensor {
         Kernels.maskedFill(self, mask: mask, value: value).recorded("maskedFill", [self]) { dy in

@@ -15,10 +15,13 @@ public enum SelfAttention {
         }
     }
 
-    public func callAsFunction(_ x: Tensor, mask: AttentionMask) -> Tensor {
+    /// x: [B, T, d], or [N, d] holding only `rows` (see `TokenRows`).
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask, rows: TokenRows? = nil) -> Tensor {
         switch self {
-        case .multiHead(let m): return m(x, mask: mask)
-        case .latent(let m): return m(x, mask: mask)
+        case .multiHead(let m): return m(x, mask: mask, rows: rows)
+        case .latent(let m):
+            guard let rows else { return m(x, mask: mask) }
+            return rows.gather(m(rows.scatter(x), mask: mask))
         }
     }
 
@@ -66,11 +69,13 @@ public final class DecoderLayer: Module {
         super.init()
     }
 
-    /// x: [B, T, d]; memory: encoder output [B, S, d] (nil for decoder-only).
-    public func callAsFunction(_ x: Tensor, selfMask: AttentionMask, memory: Tensor? = nil, memoryMask: AttentionMask = .none) -> Tensor {
-        var h = selfAttentionAddNorm(x) { attentionKind($0, mask: selfMask) }
+    /// x: [B, T, d]; memory: encoder output [B, S, d] (nil for decoder-only). With `rows` and
+    /// `memoryRows`, x and memory hold only those positions (see `TokenRows`).
+    public func callAsFunction(_ x: Tensor, selfMask: AttentionMask, memory: Tensor? = nil, memoryMask: AttentionMask = .none,
+                               rows: TokenRows? = nil, memoryRows: TokenRows? = nil) -> Tensor {
+        var h = selfAttentionAddNorm(x) { attentionKind($0, mask: selfMask, rows: rows) }
         if let crossAttention, let crossAttentionAddNorm, let memory {
-            h = crossAttentionAddNorm(h) { crossAttention($0, context: memory, mask: memoryMask) }
+            h = crossAttentionAddNorm(h) { crossAttention($0, context: memory, mask: memoryMask, rows: rows, contextRows: memoryRows) }
         }
         return feedForwardAddNorm(h) { feedForward($0) }
     }

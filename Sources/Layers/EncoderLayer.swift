@@ -17,8 +17,9 @@ public final class EncoderLayer: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x: Tensor, mask: AttentionMask) -> Tensor {
-        let h = selfAttentionAddNorm(x) { selfAttention($0, mask: mask) }
+    /// x: [B, T, d], or [N, d] holding only `rows` (see `TokenRows`).
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask, rows: TokenRows? = nil) -> Tensor {
+        let h = selfAttentionAddNorm(x) { selfAttention($0, mask: mask, rows: rows) }
         return feedForwardAddNorm(h) { feedForward($0) }
     }
 }

@@ -48,21 +48,28 @@ public final class MultiHeadAttention: Module {
     }
 
     /// x: [B, T, d_model] queries; context: [B, S, d_model] keys/values (nil for self-attention).
-    public func callAsFunction(_ x: Tensor, context: Tensor? = nil, mask: AttentionMask = .none) -> Tensor {
+    /// With `rows` (and `contextRows` for a context), x (and context) hold only those positions,
+    /// [N, d_model]: the projections run on them, and only attention sees the [B, T, ·] layout.
+    public func callAsFunction(_ x: Tensor, context: Tensor? = nil, mask: AttentionMask = .none,
+                               rows: TokenRows? = nil, contextRows: TokenRows? = nil) -> Tensor {
         let source = context ?? x
-        let (t, s) = (x.shape[1], source.shape[1])
+        let sourceRows = context == nil ? rows : contextRows
+        func laidOut(_ y: Tensor, _ r: TokenRows?) -> Tensor { r.map { $0.scatter(y) } ?? y }
+        let (q, k, v) = (laidOut(query(x), rows), laidOut(key(source), sourceRows), laidOut(value(source), sourceRows))
+        let (t, s) = (q.shape[1], k.shape[1])
         let bias = useALiBi ? ALiBi.bias(heads: heads, queryLength: t, keyLength: s, queryOffset: mask.queryOffset).view([1, heads, t, s]) : nil
         let masks = mask.tensor(queries: t, keys: s)
-        guard let rotary else {
+        var y: Tensor
+        if let rotary {
+            let qh = rotary(MultiHeadAttention.splitHeads(q, heads), offset: mask.queryOffset)
+            let kh = rotary(MultiHeadAttention.splitHeads(k, keyValueHeads), offset: 0)
+            let vh = MultiHeadAttention.splitHeads(v, keyValueHeads)
+            y = MultiHeadAttention.mergeHeads(attention(query: qh, key: kh, value: vh, mask: masks, bias: bias))
+        } else {
             // The projections are read in place, [B, T, heads·d]: no split or merge copies.
-            let y = attention(projectedQuery: query(x), key: key(source), value: value(source), heads: heads, mask: masks, bias: bias)
-            return output(y)
+            y = attention(projectedQuery: q, key: k, value: v, heads: heads, mask: masks, bias: bias)
         }
-        let q = rotary(MultiHeadAttention.splitHeads(query(x), heads), offset: mask.queryOffset)
-        let k = rotary(MultiHeadAttention.splitHeads(key(source), keyValueHeads), offset: 0)
-        let v = MultiHeadAttention.splitHeads(value(source), keyValueHeads)
-        let y = attention(query: q, key: k, value: v, mask: masks, bias: bias)
-        return output(MultiHeadAttention.mergeHeads(y))
+        return output(rows.map { $0.gather(y) } ?? y)
     }
 
     /// Floats cached per token for keys and values.

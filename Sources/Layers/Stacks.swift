@@ -11,9 +11,10 @@ public final class Encoder: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x: Tensor, mask: AttentionMask) -> Tensor {
+    /// x: [B, T, d], or [N, d] holding only `rows` (see `TokenRows`).
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask, rows: TokenRows? = nil) -> Tensor {
         var h = x
-        for layer in layers { h = layer(h, mask: mask) }
+        for layer in layers { h = layer(h, mask: mask, rows: rows) }
         return norm.map { $0(h) } ?? h
     }
 }
@@ -28,9 +29,11 @@ public final class Decoder: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x: Tensor, selfMask: AttentionMask, memory: Tensor? = nil, memoryMask: AttentionMask = .none) -> Tensor {
+    /// x: [B, T, d] (or [N, d] holding only `rows`); memory: [B, S, d] (or only `memoryRows`).
+    public func callAsFunction(_ x: Tensor, selfMask: AttentionMask, memory: Tensor? = nil, memoryMask: AttentionMask = .none,
+                               rows: TokenRows? = nil, memoryRows: TokenRows? = nil) -> Tensor {
         var h = x
-        for layer in layers { h = layer(h, selfMask: selfMask, memory: memory, memoryMask: memoryMask) }
+        for layer in layers { h = layer(h, selfMask: selfMask, memory: memory, memoryMask: memoryMask, rows: rows, memoryRows: memoryRows) }
         return norm.map { $0(h) } ?? h
     }
 

@@ -39,9 +39,14 @@ public final class DecoderOnlyModel: Module {
 
     /// Logits [N, V] at the N positions whose target in `targets` [B, T] is not padding, with
     /// those targets (see `targetRows`).
+    /// Every layer runs on the non-padding positions only (see `TokenRows`).
     public func targetLogits(_ ids: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
-        let rows = targetRows(hidden(ids), targets: targets, padId: config.padId)
-        return (project(rows.hidden), rows.targets)
+        let rows = TokenRows(ids, padId: config.padId)
+        let mask = AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId)), causal: true)
+        let x = embedding(ids)
+        let h = decoder(rows.map { $0.gather(x) } ?? x, selfMask: mask, rows: rows)
+        let kept = targetRows(h, targets: targets, padId: config.padId, rows: rows)
+        return (project(kept.hidden), kept.targets)
     }
 
     public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {

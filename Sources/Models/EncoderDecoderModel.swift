@@ -60,10 +60,19 @@ public final class EncoderDecoderModel: Module {
 
     /// Teacher forcing as training uses it: logits [N, V] at the N positions whose target in
     /// `targets` [B, T] is not padding, with those targets (see `targetRows`).
+    /// Every layer runs on the non-padding positions only (see `TokenRows`); the logits and
+    /// gradients are those of the padded computation.
     public func targetLogits(source: Tensor, targetIn: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
-        let (memory, padding) = encode(source)
-        let rows = targetRows(decode(targetIn, memory: memory, sourcePadding: padding), targets: targets, padId: config.padId)
-        return (project(rows.hidden), rows.targets)
+        let pad = config.padId
+        let (sourceTokens, targetTokens) = (TokenRows(source, padId: pad), TokenRows(targetIn, padId: pad))
+        func packed(_ x: Tensor, _ rows: TokenRows?) -> Tensor { rows.map { $0.gather(x) } ?? x }
+        let sourcePadding = AttentionMask.padding(source, padId: Int32(pad))
+        let memory = encoder(packed(sourceEmbedding(source), sourceTokens), mask: AttentionMask(keyPadding: sourcePadding), rows: sourceTokens)
+        let selfMask = AttentionMask(keyPadding: AttentionMask.padding(targetIn, padId: Int32(pad)), causal: true)
+        let hidden = decoder(packed(targetEmbedding(targetIn), targetTokens), selfMask: selfMask, memory: memory,
+                             memoryMask: AttentionMask(keyPadding: sourcePadding), rows: targetTokens, memoryRows: sourceTokens)
+        let kept = targetRows(hidden, targets: targets, padId: pad, rows: targetTokens)
+        return (project(kept.hidden), kept.targets)
     }
 
     /// Label-smoothed cross-entropy over non-pad targets (mean).

@@ -134,6 +134,8 @@ final class GradientTests: XCTestCase {
     func testEmbedding() {
         let ids = Tensor(ints: [0, 3, 3, 1, 0, 2], shape: [2, 3])
         assertGradients([rand([4, 5])]) { x in x[0].gather(ids: ids) }
+        let rows = Tensor(ints: [4, 0, 2], shape: [3])
+        assertGradients([rand([3, 5])]) { x in x[0].scatterRows(ids: rows, count: 6) }
     }
 
     func testMaskedFill() {

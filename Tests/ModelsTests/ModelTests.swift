@@ -108,16 +108,28 @@ final class ModelTests: XCTestCase {
         }
     }
 
-    /// Training's loss over the non-pad target rows only equals the loss over all logits with
-    /// padding ignored, and so do the gradients of every parameter (tied and untied output layers).
+    /// Training runs the layers and the output layer on non-padding positions only; its loss
+    /// equals the loss over all logits with padding ignored, and so do the gradients of every
+    /// parameter (tied and untied output layers, every attention variant and position encoding).
     func testTargetRowsGiveTheFullLossAndGradients() throws {
         let ids = Tensor(ints: [1, 5, 6, 7, 8, 2, 1, 9, 10, 2, 0, 0], shape: [2, 6])
         let targets = Tensor(ints: [5, 6, 7, 8, 2, 0, 9, 10, 2, 0, 0, 0], shape: [2, 6])
-        for (family, tied) in [(ModelFamily.encoderDecoder, false), (.encoderDecoder, true), (.decoderOnly, false)] {
-            var c = tinyConfig(family)
-            c.dropout = 0; c.tieOutput = tied; c.shareEmbeddings = tied
+        var variants: [(String, TransformerConfig)] = []
+        for family in [ModelFamily.encoderDecoder, .decoderOnly] { variants.append((family.rawValue, tinyConfig(family))) }
+        var v = tinyConfig(.encoderDecoder); v.tieOutput = true; v.shareEmbeddings = true
+        variants.append(("tied", v))
+        v = tinyConfig(.decoderOnly); v.attention = .mla; v.mlaLatent = 8; v.mlaRopeDim = 4; v.positional = .rope
+        variants.append(("mla+rope", v))
+        v = tinyConfig(.encoderDecoder); v.attention = .gqa; v.heads = 4; v.kvHeads = 2; v.positional = .alibi; v.normFirst = true; v.norm = .rmsNorm
+        variants.append(("gqa+alibi+preln+rms", v))
+        v = tinyConfig(.encoderDecoder); v.positional = .rope; v.activation = .swiglu
+        variants.append(("rope+swiglu", v))
+        for (name, config) in variants {
+            var c = config
+            c.dropout = 0
+            let (family, tied) = (name, c.tieOutput)
             let model: Module, full: () -> Tensor, rows: () -> (logits: Tensor, targets: Tensor)
-            if family == .encoderDecoder {
+            if c.family == .encoderDecoder {
                 let m = try EncoderDecoderModel(config: c, seed: 5)
                 model = m
                 full = { m.loss(logits: m(source: ids, targetIn: ids), targets: targets) }

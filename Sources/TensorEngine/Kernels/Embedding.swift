@@ -17,6 +17,21 @@ extension Kernels {
         return out
     }
 
+    /// Rows of x [N, d] placed at distinct `ids` of a zero [count, d] table (the inverse of a gather).
+    public static func scatterRows(_ x: Tensor, ids: Tensor, count: Int) -> Tensor {
+        let d = x.shape.last ?? 1
+        precondition(ids.dtype == .int32 && ids.count * d == x.count, "scatterRows: \(x.shape) rows do not match ids \(ids.shape)")
+        let out = Tensor(zeros: [count, d])
+        let src = x.data, q = out.data, p = ids.intData
+        for i in 0..<ids.count {
+            precondition(p[i] >= 0 && Int(p[i]) < count, "scatterRows: row \(p[i]) out of range for \(count) rows")
+        }
+        ThreadPool.shared.parallelRanges(ids.count, grain: max(1, (1 << 13) / max(d, 1))) { r in
+            for i in r { (q + Int(p[i]) * d).update(from: src + i * d, count: d) }
+        }
+        return out
+    }
+
     public static func embeddingBackward(ids: Tensor, dy: Tensor, vocabularySize v: Int) -> Tensor {
         let d = dy.shape.last ?? 1
         let dw = Tensor(zeros: [v, d])
