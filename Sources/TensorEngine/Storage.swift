@@ -43,10 +43,16 @@ public final class BufferPool: @unchecked Sendable {
         let cap = BufferPool.sizeClass(bytes)
         if cap >= BufferPool.poolThreshold {
             lock.lock()
-            if let p = free[cap]?.popLast() {
-                cachedBytes -= cap
-                lock.unlock()
-                return (p, cap)
+            // A buffer up to two classes larger (at most about 1.5× the size) serves too: batches of
+            // varying shapes then share buffers instead of each size class keeping its own.
+            var c = cap
+            for _ in 0..<3 {
+                if let p = free[c]?.popLast() {
+                    cachedBytes -= c
+                    lock.unlock()
+                    return (p, c)
+                }
+                c = BufferPool.sizeClass(c + 1)
             }
             lock.unlock()
         }

@@ -40,6 +40,21 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(Int(bitPattern: again.pointer) % 64, 0)
     }
 
+    func testBufferPoolServesASmallerRequestFromALargerClassButNotAMuchLargerOne() {
+        // Sizes no other test uses, so the pool's other free lists do not interfere.
+        let big = 3 << 20 + 4096
+        var freed: UnsafeMutableRawPointer?
+        do { let s = Storage(byteCount: big); freed = s.pointer }
+        let slightlySmaller = Storage(byteCount: big * 4 / 5)
+        XCTAssertEqual(slightlySmaller.pointer, freed, "one size class down reuses the buffer")
+        withExtendedLifetime(slightlySmaller) {}
+        var again: UnsafeMutableRawPointer?
+        do { let s = Storage(byteCount: big); again = s.pointer }
+        let quarter = Storage(byteCount: big / 4)
+        XCTAssertNotEqual(quarter.pointer, again, "a buffer four times too big is not handed out")
+        XCTAssertEqual(Storage(byteCount: big).pointer, again)
+    }
+
     func testRandomGeneratorIsReproducibleAndSavesState() throws {
         var a = RandomGenerator(seed: 1)
         _ = a.next(); _ = a.nextNormal()
