@@ -59,7 +59,7 @@ public final class MultiHeadAttention: Module {
         let (t, s) = (q.shape[1], k.shape[1])
         let bias = useALiBi ? ALiBi.bias(heads: heads, queryLength: t, keyLength: s, queryOffset: mask.queryOffset).view([1, heads, t, s]) : nil
         let masks = mask.tensor(queries: t, keys: s)
-        var y: Tensor
+        let y: Tensor
         if let rotary {
             let qh = rotary(MultiHeadAttention.splitHeads(q, heads), offset: mask.queryOffset)
             let kh = rotary(MultiHeadAttention.splitHeads(k, keyValueHeads), offset: 0)

@@ -22,8 +22,6 @@ public struct TokenRows {
         (batch, length) = (tokens.shape[0], tokens.shape[1])
     }
 
-    public var count: Int { ids.count }
-
     /// [B, T, d] → [N, d].
     public func gather(_ x: Tensor) -> Tensor {
         x.reshaped([-1, x.shape[x.rank - 1]]).gather(ids: ids)
