@@ -13,13 +13,19 @@ public struct TokenRows {
     /// The non-padding positions of int32 tokens [B, T]; nil when there is no padding (nothing to skip).
     public init?(_ tokens: Tensor, padId: Int) {
         precondition(tokens.rank == 2 && tokens.dtype == .int32, "TokenRows: tokens \(tokens.shape) must be int32 [B, T]")
+        let rows = TokenRows.positions(tokens, padId: padId)
+        if rows.count == tokens.count || rows.isEmpty { return nil }
+        ids = Tensor(ints: rows, shape: [rows.count])
+        (batch, length) = (tokens.shape[0], tokens.shape[1])
+    }
+
+    /// Flat positions of the elements of int32 `tokens` that are not `padId`, in order.
+    public static func positions(_ tokens: Tensor, padId: Int) -> [Int32] {
         let p = tokens.intData, pad = Int32(padId)
         var rows: [Int32] = []
         rows.reserveCapacity(tokens.count)
         for i in 0..<tokens.count where p[i] != pad { rows.append(Int32(i)) }
-        if rows.count == tokens.count || rows.isEmpty { return nil }
-        ids = Tensor(ints: rows, shape: [rows.count])
-        (batch, length) = (tokens.shape[0], tokens.shape[1])
+        return rows
     }
 
     /// [B, T, d] → [N, d].

@@ -10,12 +10,8 @@ import Layers
 /// With `rows`, hidden already holds only those positions, [N, d] (see `TokenRows`).
 public func targetRows(_ hidden: Tensor, targets: Tensor, padId: Int, rows: TokenRows? = nil) -> (hidden: Tensor, targets: Tensor) {
     let all = targets.view([-1])
-    let t = all.intData, pad = Int32(padId)
-    var places: [Int32] = [], kept: [Int32] = []
-    for i in 0..<all.count where t[i] != pad {
-        places.append(Int32(i))
-        kept.append(t[i])
-    }
+    let places = TokenRows.positions(all, padId: padId)
+    let kept = places.map { all.intData[Int($0)] }
     if let rows {
         // The decoder ran on its input's non-padding positions: usually exactly the targets'.
         if rows.ids.intScalars == places { return (hidden, Tensor(ints: kept, shape: [kept.count])) }
