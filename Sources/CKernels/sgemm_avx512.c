@@ -5,6 +5,7 @@
 
 #define TK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #define MR TK_AVX512_MR
+#define C_FETCH_STEPS 64
 
 // Lanes 0..<n of a 16-lane vector (n clamped to 0...16).
 TK_TARGET static inline __mmask16 lanes(int64_t n) {
@@ -18,29 +19,58 @@ TK_TARGET static inline void store_tile(float *c, __m512 acc, __mmask16 m, __m51
     _mm512_mask_storeu_ps(c, m, r);
 }
 
-TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
+// The tile with A element (i, p) at a[i·rs + p·cs]; inlined once per A layout, so each loop has
+// its strides in registers or as constants.
+TK_TARGET static inline __attribute__((always_inline)) void tile(
+    int64_t kc, const float *a, int64_t rs, int64_t cs, const float *b, float *c, int64_t ldc,
+    int64_t mr, int64_t nr, float alpha, float beta, const float *pf, int64_t pf_ld, int64_t pf_rows,
+    int64_t stream) {
     __m512 acc0[MR], acc1[MR];
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
         acc0[i] = _mm512_setzero_ps();
         acc1[i] = _mm512_setzero_ps();
     }
-    for (int64_t i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0),
-                                    _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
+    int read = beta != 0.0f;
+    // Non-temporal stores need whole 64-byte lines: a full tile on line-aligned rows.
+    int whole = stream && mr == MR && nr == 32 && (((uintptr_t)c | (uintptr_t)(ldc * 4)) & 63) == 0;
+    // C's tile is fetched near the end: fetched at the start, it was evicted again by the A and B
+    // streams before the stores (a row-block-major walk ran ~10 % slower that way). Streamed
+    // stores that do not read C need no fetch.
+    int64_t c_fetch = whole && !read ? -1 : kc > C_FETCH_STEPS ? kc - C_FETCH_STEPS : 0;
     for (int64_t p = 0; p < kc; p++) {
+        if (p == c_fetch)
+            for (int64_t i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_ET0),
+                                            _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_ET0);
+        // Step p fetches line p/16 of source row p%16: every line of the next strip, one per step.
+        if ((p & 15) < pf_rows) _mm_prefetch((const char *)(pf + (p & 15) * pf_ld + (p & ~(int64_t)15)), _MM_HINT_T1);
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(a[i * rs]);
             acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
             acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
         }
-        a += MR;
+        a += cs;
         b += 32;
     }
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    if (whole) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            __m512 r0 = _mm512_mul_ps(acc0[i], va), r1 = _mm512_mul_ps(acc1[i], va);
+            if (read) {
+                r0 = _mm512_fmadd_ps(_mm512_load_ps(c + i * ldc), vb, r0);
+                r1 = _mm512_fmadd_ps(_mm512_load_ps(c + i * ldc + 16), vb, r1);
+            }
+            _mm512_stream_ps(c + i * ldc, r0);
+            _mm512_stream_ps(c + i * ldc + 16, r1);
+        }
+        // Weakly ordered stores: make them visible before whoever waits on this thread reads C.
+        _mm_sfence();
+        return;
+    }
     __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
-    int read = beta != 0.0f;
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
         if (i < mr) {
@@ -48,6 +78,11 @@ TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
             store_tile(c + i * ldc + 16, acc1[i], m1, va, vb, read);
         }
     }
+}
+
+TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
+    if (lda > 0) tile(kc, a, lda, 1, b, c, ldc, mr, nr, alpha, beta, pf, pf_ld, pf_rows, stream);
+    else tile(kc, a, 1, MR, b, c, ldc, mr, nr, alpha, beta, pf, pf_ld, pf_rows, stream);
 }
 
 // alpha·acc + beta·y for lanes 0..<n of y.

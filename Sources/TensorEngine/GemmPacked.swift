@@ -1,4 +1,4 @@
-// Packed, cache-blocked, threaded SGEMM driver (BLIS loop order) over the C micro-kernels.
+// Packed, cache-blocked, threaded SGEMM driver (Goto/BLIS blocking) over the C micro-kernels.
 import CKernels
 
 /// A read-only matrix view: element (r, s) is at `base[r * rowStride + s * colStride]`.
@@ -9,16 +9,41 @@ struct GemmOperand {
 }
 
 enum GemmPacked {
-    /// Depth of a packed block. A kc×32 B micro-panel (64 KB) streams from L2 as fast as from L1
-    /// here, and a deeper block halves the passes over C (measured better than 256 and 384).
+    /// Depth of a packed block. A deeper block means fewer passes over C; 256 and 384 measured
+    /// slower than 512 (a kc×32 B micro-panel of 64 KB streams from L2 as fast as from L1 here).
     static let kc = 512
-    /// Rows of a packed A block. 672×kc floats (1.4 MB) overflow the 1 MB L2, yet measured faster
-    /// than 336 (which fits): each B micro-panel serves twice as many A strips before the next is
-    /// streamed from L3. 4096×2048×512 on one thread +5 % (alternated, 3 runs each: 214–216 against
-    /// 201–205 GFLOP/s); other shapes, two threads and the training step within noise.
-    static let mcTarget = 672
+    /// Rows of a packed A block and B micro-panels per group (see `multiplyBlock`): the group's
+    /// 8×64 KB stay in the 1 MB L2 with the block's 84×528 floats of A (and, in `runResidentB`, its
+    /// 84×n of C), while each 14-row A strip stays in L1 across the group. On 4096×2048×512 this ran
+    /// at 99 % of the cached micro-kernel's speed when C is streamed; measured against mc = 14, 168,
+    /// 336 and 672 and groups of 1 (BLIS's order), 4, 12 and all strips: within noise or better
+    /// everywhere, +2–4 % against the previous 672 rows × all strips on the two 4096-row shapes.
+    static let mcTarget = 84
+    static let groupStrips = 8
     /// Columns of a packed B panel: kc×4096 floats (4 MB) stay in the 32 MB L3, shared by both cores.
     static let ncMax = 4096
+
+    /// C of at least this many bytes (half the L3 here) is written with non-temporal stores on
+    /// its last pass: it cannot stay in cache for its reader anyway, and ordinary stores would first
+    /// read every line from memory and evict A and B (4096×2048×512: +2 % on one thread, +4 % on two).
+    static let streamBytes = 16 << 20
+
+    static func streamsC(m: Int, n: Int) -> Bool { m * n * 4 >= streamBytes }
+
+    /// Rows per block: a multiple of mr near `target`. On one thread, m in equal blocks; on more,
+    /// the size whose blocks keep the busiest thread shortest (⌈blocks / threads⌉·mc rows): with
+    /// 25 blocks on two threads, one core idles for a whole block at the end.
+    static func rowBlock(m: Int, target: Int, mr: Int, threads: Int) -> Int {
+        let blocks = max(1, (m + target - 1) / target)
+        let even = roundUp((m + blocks - 1) / blocks, mr)
+        if threads <= 1 { return even }
+        var best = even, bestRows = Int.max
+        for mc in stride(from: roundUp(max(target / 2, 1), mr), through: target * 3 / 2, by: mr) {
+            let rows = ((m + mc - 1) / mc + threads - 1) / threads * mc
+            if rows < bestRows || (rows == bestRows && abs(mc - target) < abs(best - target)) { (best, bestRows) = (mc, rows) }
+        }
+        return best
+    }
 
     @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
 
@@ -29,18 +54,17 @@ enum GemmPacked {
         _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
         a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
     ) {
-        guard let kernel = kernels.sgemm, kernels.pack_copy != nil, kernels.pack_transpose != nil else { return }
+        guard kernels.sgemm != nil, kernels.pack_copy != nil, kernels.pack_transpose != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
         if fitsResidentB(m: m, n: n, k: k, nr: nr, threads: threads) {
             runResidentB(kernels, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, threads: threads)
             return
         }
-        // Balanced row blocks; when threaded, a multiple of the thread count so no core idles.
-        var mBlocks = (m + mcTarget - 1) / mcTarget
-        if threads > 1 { mBlocks = min(roundUp(mBlocks, threads), (m + mr - 1) / mr) }
-        let mc = roundUp((m + mBlocks - 1) / mBlocks, mr)
-        mBlocks = (m + mc - 1) / mc
+        let mc = rowBlock(m: m, target: mcTarget, mr: mr, threads: threads)
+        let mBlocks = (m + mc - 1) / mc
         let kcMax = min(k, kc)
+        let stream = streamsC(m: m, n: n)
+        let layout = ABlockLayout(a, depth: kcMax)
         let bPanel = GemmBuffers.take(kcMax * roundUp(min(n, ncMax), nr))
         defer { GemmBuffers.give(bPanel) }
 
@@ -72,27 +96,12 @@ enum GemmPacked {
                     let i0 = (item / nGroups) * mc, mCur = min(mc, m - i0)
                     let g = item % nGroups
                     // One size for every block of the call, so buffers are reused in any order.
-                    let aBlock = GemmBuffers.take(mc * kcMax)
+                    let aBlock = GemmBuffers.take(mc * layout.ld)
                     defer { GemmBuffers.give(aBlock) }
-                    let ap = aBlock.floats
                     let first = min(strips, g * stripsPerGroup), end = min(strips, (g + 1) * stripsPerGroup)
-                    let wholeBlock = first < end && packsWholeBlock(a)
-                    if wholeBlock { packA(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
-                    for s in first..<end {
-                        let j0 = s * nr, cols = min(nr, nCur - j0)
-                        let bs = UnsafePointer(bp + j0 * kCur)
-                        let cs = c + i0 * ldc + jc + j0
-                        for ir in stride(from: 0, to: mCur, by: mr) {
-                            // Each A strip is packed just before its first use, so its loads from
-                            // memory overlap the kernel calls around it.
-                            if s == first && !wholeBlock {
-                                packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur,
-                                      into: ap + ir * kCur)
-                            }
-                            kernel(Int64(kCur), ap + ir * kCur, bs, cs + ir * ldc, Int64(ldc),
-                                   Int64(min(mr, mCur - ir)), Int64(cols), alpha, betaNow)
-                        }
-                    }
+                    multiplyBlock(kernels, layout: layout, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
+                                  kc: kCur, bp: bp, strips: first..<end, columns: nCur, c: c + i0 * ldc + jc, ldc: ldc,
+                                  alpha: alpha, beta: betaNow, stream: stream && pc + kCur == k)
                 }
                 if threads > 1 {
                     ThreadPool.shared.parallelRanges(strips, grain: max(1, strips / threads), packStrips)
@@ -105,22 +114,38 @@ enum GemmPacked {
         }
     }
 
-    /// Whether A's strips are better packed a whole block at a time: a transposed A (rows
-    /// contiguous along the strip) packed one strip at a time would read only mr floats of each
-    /// source row per pass, a row apart; a whole block reads each source row's mc floats in one go.
+    /// Rows row..<row+rows of C against B strips `strips` of a packed panel (strip s at
+    /// bp + s·nr·kc, `columns` wide in all) at depth pc..<pc+kc; `c` points at the panel's first
+    /// column of row 0. Packs the A block into `ap` (whole when step-major, else each strip just
+    /// before its first use, its source prefetched by the kernel call before), then runs the
+    /// kernel a group of B strips at a time: each A strip stays in L1 across its group, and the
+    /// group stays in L2 across the block's A strips.
     @inline(__always)
-    static func packsWholeBlock(_ a: GemmOperand) -> Bool { a.rowStride == 1 && a.colStride != 1 }
-
-    /// Packs rows row..<row+rows of `a`, columns col..<col+kc, as strips of mr rows, each kc
-    /// steps of mr floats (strip q at dst + q·mr·kc); rows ≤ mr unless `packsWholeBlock(a)`.
-    @inline(__always)
-    static func packA(_ a: GemmOperand, _ kernels: tk_sgemm_kernels, row: Int, col: Int, rows: Int, kc: Int,
-                      into dst: UnsafeMutablePointer<Float>) {
-        let src = a.base + row * a.rowStride + col * a.colStride
-        if a.rowStride == 1 {
-            kernels.pack_copy(src, Int64(a.colStride), Int64(rows), Int64(kc), Int64(kernels.mr), dst)
-        } else {
-            kernels.pack_transpose(src, Int64(a.rowStride), Int64(rows), Int64(kc), Int64(kernels.mr), dst)
+    static func multiplyBlock(
+        _ kernels: tk_sgemm_kernels, layout: ABlockLayout, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
+        row i0: Int, rows mCur: Int, depth pc: Int, kc kCur: Int, bp: UnsafePointer<Float>, strips: Range<Int>,
+        columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, stream: Bool
+    ) {
+        guard let kernel = kernels.sgemm, !strips.isEmpty else { return }
+        let mr = Int(kernels.mr), nr = Int(kernels.nr)
+        if layout.stepMajor { layout.packBlock(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
+        for g0 in stride(from: strips.lowerBound, to: strips.upperBound, by: groupStrips) {
+            let g1 = min(strips.upperBound, g0 + groupStrips)
+            let packing = g0 == strips.lowerBound && !layout.stepMajor
+            for ir in stride(from: 0, to: mCur, by: mr) {
+                let strip = ap + layout.offset(ofStrip: ir, depth: kCur)
+                if packing {
+                    layout.copyStrip(a, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), mr: mr, kc: kCur, into: strip)
+                }
+                for s in g0..<g1 {
+                    let j0 = s * nr
+                    let next = packing && s == g1 - 1 ? min(mr, mCur - ir - mr) : 0
+                    kernel(Int64(kCur), strip, layout.kernelLda, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
+                           Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta,
+                           layout.source(a, row: i0 + ir + mr, col: pc, rows: next), Int64(a.rowStride),
+                           Int64(max(next, 0)), stream ? 1 : 0)
+                }
+            }
         }
     }
 }

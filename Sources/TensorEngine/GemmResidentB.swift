@@ -5,7 +5,7 @@ import CKernels
 
 extension GemmPacked {
     /// Rows of a C block here: its C rows and packed A rows (about 2 × 168×512 floats) share L2.
-    static let mcResident = 168
+    static let mcResident = 84
     /// Largest packed B kept whole: 8 MB of the 32 MB L3.
     static let residentBFloats = 2 << 20
 
@@ -17,13 +17,11 @@ extension GemmPacked {
         _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
         a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
     ) {
-        guard let kernel = kernels.sgemm else { return }
+        guard kernels.sgemm != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
         let nPadded = roundUp(n, nr), strips = nPadded / nr
-        var mBlocks = (m + mcResident - 1) / mcResident
-        if threads > 1 { mBlocks = roundUp(mBlocks, threads) }
-        let mc = roundUp((m + mBlocks - 1) / mBlocks, mr)
-        mBlocks = (m + mc - 1) / mc
+        let mc = rowBlock(m: m, target: mcResident, mr: mr, threads: threads)
+        let mBlocks = (m + mc - 1) / mc
         let bAll = GemmBuffers.take(k * nPadded)
         defer { GemmBuffers.give(bAll) }
         let kBlocks = (k + kc - 1) / kc
@@ -41,28 +39,17 @@ extension GemmPacked {
                 }
             }
         }
+        let layout = ABlockLayout(a, depth: min(k, kc))
+        let stream = streamsC(m: m, n: n)
         let block = { (item: Int) in
             let i0 = item * mc, mCur = min(mc, m - i0)
-            let aBlock = GemmBuffers.take(mc * kc)
+            let aBlock = GemmBuffers.take(mc * layout.ld)
             defer { GemmBuffers.give(aBlock) }
-            let ap = aBlock.floats
             for p in 0..<kBlocks {
                 let pc = p * kc, kCur = min(kc, k - pc)
-                let betaNow: Float = p == 0 ? beta : 1
-                let wholeBlock = packsWholeBlock(a)
-                if wholeBlock { packA(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
-                for s in 0..<strips {
-                    let j0 = s * nr, cols = min(nr, n - j0)
-                    let bs = UnsafePointer(bp + pc * nPadded + j0 * kCur)
-                    let cs = c + i0 * ldc + j0
-                    for ir in stride(from: 0, to: mCur, by: mr) {
-                        if s == 0 && !wholeBlock {
-                            packA(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: ap + ir * kCur)
-                        }
-                        kernel(Int64(kCur), ap + ir * kCur, bs, cs + ir * ldc, Int64(ldc),
-                               Int64(min(mr, mCur - ir)), Int64(cols), alpha, betaNow)
-                    }
-                }
+                multiplyBlock(kernels, layout: layout, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
+                              kc: kCur, bp: bp + pc * nPadded, strips: 0..<strips, columns: n, c: c + i0 * ldc,
+                              ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, stream: stream && p == kBlocks - 1)
             }
         }
         if threads > 1 {

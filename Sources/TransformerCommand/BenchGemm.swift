@@ -65,19 +65,18 @@ struct BenchGemm: ParsableCommand {
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(state >> 8) / Float(1 << 23) - 1
         }
-        let a = (0..<m * k).map { _ in next() }
-        let b = (0..<k * n).map { _ in next() }
-        var c = [Float](repeating: 0, count: m * n)
+        // 64-byte aligned, as tensor storage is (a Swift array's elements start 16 bytes past a line).
+        func buffer(_ count: Int, _ fill: () -> Float) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: count)
+            for i in 0..<count { p[i] = fill() }
+            return p
+        }
+        let a = buffer(m * k, next), b = buffer(k * n, next), c = buffer(m * n, { 0 })
+        defer { for p in [a, b, c] { p.deallocate() } }
         let gemm = {
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                                   a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
-                                   beta: 0, c: pc.baseAddress!, ldc: n)
-                    }
-                }
-            }
+            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                       beta: 0, c: c, ldc: n)
         }
         // Warm-up, and enough calls per sample to last 50 ms.
         gemm()
