@@ -119,12 +119,14 @@ enum GemmPacked {
     /// column of row 0. Packs the A block into `ap` (whole when step-major, else each strip just
     /// before its first use, its source prefetched by the kernel call before), then runs the
     /// kernel a group of B strips at a time: each A strip stays in L1 across its group, and the
-    /// group stays in L2 across the block's A strips.
+    /// group stays in L2 across the block's A strips. `nextStrip`: rows of A (from row, col) the
+    /// caller copies first after this block, to prefetch meanwhile.
     @inline(__always)
     static func multiplyBlock(
         _ kernels: tk_sgemm_kernels, layout: ABlockLayout, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
         row i0: Int, rows mCur: Int, depth pc: Int, kc kCur: Int, bp: UnsafePointer<Float>, strips: Range<Int>,
-        columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, stream: Bool
+        columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, stream: Bool,
+        then nextStrip: (row: Int, col: Int, rows: Int)? = nil
     ) {
         guard let kernel = kernels.sgemm, !strips.isEmpty else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
@@ -139,11 +141,20 @@ enum GemmPacked {
                 }
                 for s in g0..<g1 {
                     let j0 = s * nr
-                    let next = packing && s == g1 - 1 ? min(mr, mCur - ir - mr) : 0
+                    // The strip's last call fetches the source of the strip copied next: the block's
+                    // next one, or after the block's very last call, the caller's `nextStrip`.
+                    var next = (row: 0, col: 0, rows: 0)
+                    if s == g1 - 1 && !layout.stepMajor {
+                        if packing && ir + mr < mCur {
+                            next = (i0 + ir + mr, pc, min(mr, mCur - ir - mr))
+                        } else if let then = nextStrip, g1 == strips.upperBound && ir + mr >= mCur {
+                            next = (then.row, then.col, min(mr, then.rows))
+                        }
+                    }
                     kernel(Int64(kCur), strip, layout.kernelLda, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
                            Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta,
-                           layout.source(a, row: i0 + ir + mr, col: pc, rows: next), Int64(a.rowStride),
-                           Int64(max(next, 0)), stream ? 1 : 0)
+                           layout.source(a, row: next.row, col: next.col, rows: next.rows), Int64(a.rowStride),
+                           Int64(next.rows), stream ? 1 : 0)
                 }
             }
         }

@@ -49,7 +49,8 @@ extension GemmPacked {
                 let pc = p * kc, kCur = min(kc, k - pc)
                 multiplyBlock(kernels, layout: layout, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
                               kc: kCur, bp: bp + pc * nPadded, strips: 0..<strips, columns: n, c: c + i0 * ldc,
-                              ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, stream: stream && p == kBlocks - 1)
+                              ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, stream: stream && p == kBlocks - 1,
+                              then: p + 1 < kBlocks ? (i0, pc + kc, mCur) : nil)
             }
         }
         if threads > 1 {
