@@ -139,17 +139,23 @@ enum GemmPacked {
                 if packing {
                     layout.copyStrip(a, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), mr: mr, kc: kCur, into: strip)
                 }
+                // While the group's calls run on this strip, they fetch the source of the strip
+                // copied next, a few rows each (a whole strip's 448 lines in one call outran the
+                // misses memory can have in flight): the block's next strip, or after its last
+                // strip, the caller's `nextStrip`.
+                let calls = g1 - g0, rowsPerCall = (mr + calls - 1) / calls
+                var target: (row: Int, col: Int, rows: Int)?
+                if packing && ir + mr < mCur {
+                    target = (i0 + ir + mr, pc, min(mr, mCur - ir - mr))
+                } else if g1 == strips.upperBound && ir + mr >= mCur {
+                    target = nextStrip.map { ($0.row, $0.col, min(mr, $0.rows)) }
+                }
                 for s in g0..<g1 {
                     let j0 = s * nr
-                    // The strip's last call fetches the source of the strip copied next: the block's
-                    // next one, or after the block's very last call, the caller's `nextStrip`.
                     var next = (row: 0, col: 0, rows: 0)
-                    if s == g1 - 1 && !layout.stepMajor {
-                        if packing && ir + mr < mCur {
-                            next = (i0 + ir + mr, pc, min(mr, mCur - ir - mr))
-                        } else if let then = nextStrip, g1 == strips.upperBound && ir + mr >= mCur {
-                            next = (then.row, then.col, min(mr, then.rows))
-                        }
+                    if let target, !layout.stepMajor {
+                        let first = (s - g0) * rowsPerCall
+                        next = (target.row + first, target.col, max(0, min(rowsPerCall, target.rows - first)))
                     }
                     kernel(Int64(kCur), strip, layout.kernelLda, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
                            Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta,
