@@ -13,10 +13,8 @@ TK_TARGET static inline __m256 blend(__m256 acc, const float *c, float alpha, fl
     return beta != 0.0f ? _mm256_fmadd_ps(_mm256_loadu_ps(c), _mm256_set1_ps(beta), r) : r;
 }
 
-// The tile with A element (i, p) at a[i·rs + p·cs]; inlined once per A layout.
-TK_TARGET static inline __attribute__((always_inline)) void tile(
-    int64_t kc, const float *a, int64_t rs, int64_t cs, const float *b, float *c, int64_t ldc,
-    int64_t mr, int64_t nr, float alpha, float beta) {
+TK_TARGET void tk_sgemm_avx2(TK_SGEMM_ARGS) {
+    (void)pf, (void)pf_ld, (void)pf_rows, (void)stream;
     __m256 acc0[MR], acc1[MR];
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
@@ -27,11 +25,11 @@ TK_TARGET static inline __attribute__((always_inline)) void tile(
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i * rs);
+            __m256 ai = _mm256_broadcast_ss(a + i);
             acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
             acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
         }
-        a += cs;
+        a += MR;
         b += NR;
     }
     if (mr == MR && nr == NR) {
@@ -55,12 +53,6 @@ TK_TARGET static inline __attribute__((always_inline)) void tile(
             float s = alpha * t[i][j];
             c[i * ldc + j] = beta != 0.0f ? s + beta * c[i * ldc + j] : s;
         }
-}
-
-TK_TARGET void tk_sgemm_avx2(TK_SGEMM_ARGS) {
-    (void)pf, (void)pf_ld, (void)pf_rows, (void)stream;
-    if (lda > 0) tile(kc, a, lda, 1, b, c, ldc, mr, nr, alpha, beta);
-    else tile(kc, a, 1, MR, b, c, ldc, mr, nr, alpha, beta);
 }
 
 TK_TARGET static inline float hsum(__m256 v) {

@@ -19,12 +19,7 @@ TK_TARGET static inline void store_tile(float *c, __m512 acc, __mmask16 m, __m51
     _mm512_mask_storeu_ps(c, m, r);
 }
 
-// The tile with A element (i, p) at a[i·rs + p·cs]; inlined once per A layout, so each loop has
-// its strides in registers or as constants.
-TK_TARGET static inline __attribute__((always_inline)) void tile(
-    int64_t kc, const float *a, int64_t rs, int64_t cs, const float *b, float *c, int64_t ldc,
-    int64_t mr, int64_t nr, float alpha, float beta, const float *pf, int64_t pf_ld, int64_t pf_rows,
-    int64_t stream) {
+TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
     __m512 acc0[MR], acc1[MR];
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
@@ -47,11 +42,11 @@ TK_TARGET static inline __attribute__((always_inline)) void tile(
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i * rs]);
+            __m512 ai = _mm512_set1_ps(a[i]);
             acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
             acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
         }
-        a += cs;
+        a += MR;
         b += 32;
     }
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -78,11 +73,6 @@ TK_TARGET static inline __attribute__((always_inline)) void tile(
             store_tile(c + i * ldc + 16, acc1[i], m1, va, vb, read);
         }
     }
-}
-
-TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
-    if (lda > 0) tile(kc, a, lda, 1, b, c, ldc, mr, nr, alpha, beta, pf, pf_ld, pf_rows, stream);
-    else tile(kc, a, 1, MR, b, c, ldc, mr, nr, alpha, beta, pf, pf_ld, pf_rows, stream);
 }
 
 // alpha·acc + beta·y for lanes 0..<n of y.

@@ -6,12 +6,10 @@
 
 void tk_sgemm_generic(TK_SGEMM_ARGS) {
     (void)pf, (void)pf_ld, (void)pf_rows, (void)stream;
-    // A element (i, p): a[i·rs + p·cs], packed step by step or as rows (see tk_sgemm_kernel_fn).
-    int64_t rs = lda > 0 ? lda : 1, cs = lda > 0 ? 1 : MR;
     float t[MR][NR] = {{0}};
-    for (int64_t p = 0; p < kc; p++, a += cs, b += NR)
+    for (int64_t p = 0; p < kc; p++, a += MR, b += NR)
         for (int i = 0; i < MR; i++)
-            for (int j = 0; j < NR; j++) t[i][j] += a[i * rs] * b[j];
+            for (int j = 0; j < NR; j++) t[i][j] += a[i] * b[j];
     for (int64_t i = 0; i < mr; i++)
         for (int64_t j = 0; j < nr; j++) {
             float s = alpha * t[i][j];

@@ -13,13 +13,13 @@ enum GemmPacked {
     /// slower than 512 (a kc×32 B micro-panel of 64 KB streams from L2 as fast as from L1 here).
     static let kc = 512
     /// Rows of a packed A block and B micro-panels per group (see `multiplyBlock`): the group's
-    /// 8×64 KB stay in the 1 MB L2 with the block's 84×528 floats of A (and, in `runResidentB`, its
-    /// 84×n of C), while each 14-row A strip stays in L1 across the group. On 4096×2048×512 this ran
-    /// at 99 % of the cached micro-kernel's speed when C is streamed; measured against mc = 14, 168,
-    /// 336 and 672 and groups of 1 (BLIS's order), 4, 12 and all strips: within noise or better
-    /// everywhere, +2–4 % against the previous 672 rows × all strips on the two 4096-row shapes.
-    static let mcTarget = 84
-    static let groupStrips = 8
+    /// 4×64 KB stay in the 1 MB L2 with the block's 168×512 floats of A (in `runResidentB`, with
+    /// its 168 rows of C too), and each 14-row A strip stays in L1 across its group. Measured
+    /// against 84 to 672 rows and groups of 1 (BLIS's order), 2, 8 and all strips: within 1–2 %
+    /// on a quiet machine; fewer, larger blocks read B from L3 fewer times, which held up best on
+    /// two threads while other jobs were busy.
+    static let mcTarget = 168
+    static let groupStrips = 4
     /// Columns of a packed B panel: kc×4096 floats (4 MB) stay in the 32 MB L3, shared by both cores.
     static let ncMax = 4096
 
@@ -64,7 +64,7 @@ enum GemmPacked {
         let mBlocks = (m + mc - 1) / mc
         let kcMax = min(k, kc)
         let stream = streamsC(m: m, n: n)
-        let layout = ABlockLayout(a, depth: kcMax)
+        let packing = APacking(a)
         let bPanel = GemmBuffers.take(kcMax * roundUp(min(n, ncMax), nr))
         defer { GemmBuffers.give(bPanel) }
 
@@ -96,10 +96,10 @@ enum GemmPacked {
                     let i0 = (item / nGroups) * mc, mCur = min(mc, m - i0)
                     let g = item % nGroups
                     // One size for every block of the call, so buffers are reused in any order.
-                    let aBlock = GemmBuffers.take(mc * layout.ld)
+                    let aBlock = GemmBuffers.take(mc * kcMax)
                     defer { GemmBuffers.give(aBlock) }
                     let first = min(strips, g * stripsPerGroup), end = min(strips, (g + 1) * stripsPerGroup)
-                    multiplyBlock(kernels, layout: layout, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
+                    multiplyBlock(kernels, packing: packing, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
                                   kc: kCur, bp: bp, strips: first..<end, columns: nCur, c: c + i0 * ldc + jc, ldc: ldc,
                                   alpha: alpha, beta: betaNow, stream: stream && pc + kCur == k)
                 }
@@ -123,29 +123,29 @@ enum GemmPacked {
     /// caller copies first after this block, to prefetch meanwhile.
     @inline(__always)
     static func multiplyBlock(
-        _ kernels: tk_sgemm_kernels, layout: ABlockLayout, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
+        _ kernels: tk_sgemm_kernels, packing: APacking, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
         row i0: Int, rows mCur: Int, depth pc: Int, kc kCur: Int, bp: UnsafePointer<Float>, strips: Range<Int>,
         columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, stream: Bool,
         then nextStrip: (row: Int, col: Int, rows: Int)? = nil
     ) {
         guard let kernel = kernels.sgemm, !strips.isEmpty else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
-        if layout.stepMajor { layout.packBlock(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
+        if packing.wholeBlock { packing.packBlock(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
         for g0 in stride(from: strips.lowerBound, to: strips.upperBound, by: groupStrips) {
             let g1 = min(strips.upperBound, g0 + groupStrips)
-            let packing = g0 == strips.lowerBound && !layout.stepMajor
+            let perStrip = g0 == strips.lowerBound && !packing.wholeBlock
             for ir in stride(from: 0, to: mCur, by: mr) {
-                let strip = ap + layout.offset(ofStrip: ir, depth: kCur)
-                if packing {
-                    layout.copyStrip(a, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), mr: mr, kc: kCur, into: strip)
+                let strip = ap + ir * kCur
+                if perStrip {
+                    packing.packStrip(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: strip)
                 }
                 // While the group's calls run on this strip, they fetch the source of the strip
-                // copied next, a few rows each (a whole strip's 448 lines in one call outran the
+                // packed next, a few rows each (a whole strip's 448 lines in one call outran the
                 // misses memory can have in flight): the block's next strip, or after its last
                 // strip, the caller's `nextStrip`.
                 let calls = g1 - g0, rowsPerCall = (mr + calls - 1) / calls
                 var target: (row: Int, col: Int, rows: Int)?
-                if packing && ir + mr < mCur {
+                if perStrip && ir + mr < mCur {
                     target = (i0 + ir + mr, pc, min(mr, mCur - ir - mr))
                 } else if g1 == strips.upperBound && ir + mr >= mCur {
                     target = nextStrip.map { ($0.row, $0.col, min(mr, $0.rows)) }
@@ -153,13 +153,13 @@ enum GemmPacked {
                 for s in g0..<g1 {
                     let j0 = s * nr
                     var next = (row: 0, col: 0, rows: 0)
-                    if let target, !layout.stepMajor {
+                    if let target, !packing.wholeBlock {
                         let first = (s - g0) * rowsPerCall
                         next = (target.row + first, target.col, max(0, min(rowsPerCall, target.rows - first)))
                     }
-                    kernel(Int64(kCur), strip, layout.kernelLda, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
+                    kernel(Int64(kCur), strip, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
                            Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta,
-                           layout.source(a, row: next.row, col: next.col, rows: next.rows), Int64(a.rowStride),
+                           packing.source(a, row: next.row, col: next.col, rows: next.rows), Int64(a.rowStride),
                            Int64(next.rows), stream ? 1 : 0)
                 }
             }

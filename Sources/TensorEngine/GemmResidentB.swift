@@ -5,7 +5,7 @@ import CKernels
 
 extension GemmPacked {
     /// Rows of a C block here: its C rows and packed A rows (about 2 × 168×512 floats) share L2.
-    static let mcResident = 84
+    static let mcResident = 168
     /// Largest packed B kept whole: 8 MB of the 32 MB L3.
     static let residentBFloats = 2 << 20
 
@@ -39,15 +39,15 @@ extension GemmPacked {
                 }
             }
         }
-        let layout = ABlockLayout(a, depth: min(k, kc))
+        let packing = APacking(a)
         let stream = streamsC(m: m, n: n)
         let block = { (item: Int) in
             let i0 = item * mc, mCur = min(mc, m - i0)
-            let aBlock = GemmBuffers.take(mc * layout.ld)
+            let aBlock = GemmBuffers.take(mc * kc)
             defer { GemmBuffers.give(aBlock) }
             for p in 0..<kBlocks {
                 let pc = p * kc, kCur = min(kc, k - pc)
-                multiplyBlock(kernels, layout: layout, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
+                multiplyBlock(kernels, packing: packing, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
                               kc: kCur, bp: bp + pc * nPadded, strips: 0..<strips, columns: n, c: c + i0 * ldc,
                               ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, stream: stream && p == kBlocks - 1,
                               then: p + 1 < kBlocks ? (i0, pc + kc, mCur) : nil)

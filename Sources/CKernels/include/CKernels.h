@@ -7,17 +7,15 @@
 /// Highest SIMD level this CPU supports: 2 = AVX-512 (F, BW, VL, DQ), 1 = AVX2 + FMA, 0 = generic.
 int tk_simd_level(void);
 
-/// SGEMM micro-kernel: one mr×nr tile (mr ≤ MR, nr ≤ NR) of C from an A strip and a packed B
-/// micro-panel (kc steps of NR floats, zero-padded): C = alpha·A·B + beta·C; with beta == 0, C is
-/// only written (garbage such as NaN is overwritten). The A strip is either packed step by step
-/// (lda == 0: kc steps of MR floats) or MR rows of kc floats, row i at a + i·lda (lda > 0; rows
-/// past mr must be readable but do not reach C).
+/// SGEMM micro-kernel: one mr×nr tile (mr ≤ MR, nr ≤ NR) of C from a packed A micro-panel
+/// (kc steps of MR floats, zero-padded) and a packed B micro-panel (kc steps of NR floats):
+/// C = alpha·A·B + beta·C; with beta == 0, C is only written (garbage such as NaN is overwritten).
 /// While it computes, the kernel prefetches rows 0..<pf_rows (≤ 16) of the kc floats at pf + r·pf_ld:
 /// the unpacked source of the A strip the caller packs next, so that packing reads cache, not memory
 /// (pf_rows = 0: nothing). `stream` != 0 asks for non-temporal stores of C (kernels may ignore it):
 /// for the last pass over a C too large to stay in cache, whose lines would only evict others.
-typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
-                                   int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta,
+typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                   int64_t mr, int64_t nr, float alpha, float beta,
                                    const float *pf, int64_t pf_ld, int64_t pf_rows, int64_t stream);
 
 /// GEMV kernel writing n contiguous outputs y[j] = alpha·(Σ_p x[p]·M(p, j)) + beta·y[j]
