@@ -12,6 +12,8 @@ struct BenchGemm: ParsableCommand {
             2·M·N·K divided by the median of --repeats timed samples taken after a warm-up. A sample \
             repeats the GEMM for at least 50 ms, so small shapes are timed reliably. With no shape it \
             runs 512³, 1024³, 2048³, 4096×512×2048, 4096×2048×512 and 4096×512×512 (M×N×K). \
+            --trans-a / --trans-b time the transposed forms the layers' backward and forward passes use \
+            (the line then says "trans_a":true / "trans_b":true). \
             Compare with PyTorch: scripts/bench_torch_gemm.py.
             """)
 
@@ -21,6 +23,10 @@ struct BenchGemm: ParsableCommand {
     var n: Int?
     @Option(help: "Columns of A, rows of B (the reduction length).")
     var k: Int?
+    @Flag(help: "Use Aᵀ: A is stored k×m (as in a weight gradient, Xᵀ·dY).")
+    var transA = false
+    @Flag(help: "Use Bᵀ: B is stored n×k (as in a linear layer, X·Wᵀ).")
+    var transB = false
     @Option(help: "Threads to use (default: TRANSFORMER_THREADS or the number of cores).")
     var threads: Int?
     @Option(help: "Timed samples per shape; the median is reported.")
@@ -51,14 +57,15 @@ struct BenchGemm: ParsableCommand {
         if let threads { ThreadPool.shared.threadCount = threads }
         let shapes = m.flatMap { m in n.flatMap { n in k.map { k in [(m, n, k)] } } } ?? Self.defaultShapes
         for (m, n, k) in shapes {
-            let gflops = Self.measure(m: m, n: n, k: k, repeats: repeats)
-            print("{\"m\":\(m),\"n\":\(n),\"k\":\(k),\"threads\":\(ThreadPool.shared.threadCount),"
+            let gflops = Self.measure(m: m, n: n, k: k, transA: transA, transB: transB, repeats: repeats)
+            let transposes = (transA ? "\"trans_a\":true," : "") + (transB ? "\"trans_b\":true," : "")
+            print("{\"m\":\(m),\"n\":\(n),\"k\":\(k),\(transposes)\"threads\":\(ThreadPool.shared.threadCount),"
                   + "\"gflops\":\(String(format: "%.1f", gflops))}")
             fflush(stdout)
         }
     }
 
-    static func measure(m: Int, n: Int, k: Int, repeats: Int) -> Double {
+    static func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, repeats: Int) -> Double {
         // Cheap deterministic values in [-1, 1): the system generator would take seconds.
         var state: UInt32 = 1
         let next = { () -> Float in
@@ -75,8 +82,8 @@ struct BenchGemm: ParsableCommand {
         let a = buffer(m * k, next), b = buffer(k * n, next), c = buffer(m * n, { 0 })
         defer { for p in [a, b, c] { p.deallocate() } }
         let gemm = {
-            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
-                       beta: 0, c: c, ldc: n)
+            Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
+                       b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n)
         }
         // Warm-up, and enough calls per sample to last 50 ms.
         gemm()
