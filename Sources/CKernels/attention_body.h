@@ -18,20 +18,6 @@ static void attention_transpose(const float *rows, long row_stride, long s, long
     }
 }
 
-/// row[j] = Σ_c x[c]·mt[c·sp + j] for j < sp (vectors over keys).
-INL void attention_row_dot(const float *x, const float *mt, long width, long sp, float *row) {
-    for (long j = 0; j < sp; j += W) {
-        vf a0 = splat(0), a1 = a0;
-        long c = 0;
-        for (; c + 2 <= width; c += 2) {
-            a0 += x[c] * ld(mt + c * sp + j);
-            a1 += x[c + 1] * ld(mt + (c + 1) * sp + j);
-        }
-        if (c < width) a0 += x[c] * ld(mt + c * sp + j);
-        st(row + j, a0 + a1);
-    }
-}
-
 /// y[c] (+)= Σ_j w[j]·rows[j·stride + c] over c < width (vectors over the row).
 INL void attention_weighted_rows(const float *w, const float *rows, long stride, long s, long width, float *y, float scale) {
     for (long c = 0; c < width; c += W) {
@@ -130,10 +116,10 @@ INL void attention_dot4(const float *const q[4], const float *kt, long width, lo
     }
 }
 
-/// out_r[c] = Σ_j w_r[j]·value_j[c] for four weight rows at once (each value vector loaded once);
-/// only the first `n` outputs are stored.
+/// out_r[c] = scale·Σ_j w_r[j]·value_j[c] for four weight rows at once (each value vector loaded
+/// once); only the first `n` outputs are stored.
 INL void attention_weighted4(const float *const w[4], const float *values, long stride, long s, long width,
-                             float *const out[4], long n) {
+                             float *const out[4], long n, float scale) {
     for (long c = 0; c < width; c += W) {
         long left = width - c;
         vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
@@ -141,7 +127,7 @@ INL void attention_weighted4(const float *const w[4], const float *values, long 
             vf vv = ld_left(values + j * stride + c, left);
             a0 += w[0][j] * vv; a1 += w[1][j] * vv; a2 += w[2][j] * vv; a3 += w[3][j] * vv;
         }
-        vf acc[4] = {a0, a1, a2, a3};
+        vf acc[4] = {a0 * scale, a1 * scale, a2 * scale, a3 * scale};
         for (long r = 0; r < n; r++) st_left(out[r] + c, acc[r], left);
     }
 }
@@ -189,7 +175,7 @@ static void attention_forward(const struct tk_attention *a, long first_block, lo
                 }
             }
             for (long r = n; r < 4; r++) w[r] = w[n - 1];
-            attention_weighted4(w, V, a->v_t, s, a->dv, out, n);
+            attention_weighted4(w, V, a->v_t, s, a->dv, out, n, 1);
         }
     }
     free(kt);
@@ -200,32 +186,46 @@ static void attention_backward(const struct tk_attention *a, long first_kv_block
                                float *dv) {
     long s = a->s, t = a->t, sp = (s + W - 1) / W * W, group = a->heads / a->kv_heads;
     long rows = group * t;
-    // Vᵀ, then per query row of the group: the weights used (P ⊙ D) and dS, for the key pass.
-    float *vt = malloc(sizeof(float) * (size_t)(a->dv * sp + 2 * sp + 2 * rows * s));
-    float *dp = vt + a->dv * sp, *d = dp + sp, *used = d + sp, *ds = used + rows * s;
+    // Vᵀ, four dP rows, a dropout row, then per query row of the group: the weights used (P ⊙ D)
+    // and dS, for the key pass.
+    float *vt = malloc(sizeof(float) * (size_t)(a->dv * sp + 5 * sp + 2 * rows * s));
+    float *dp = vt + a->dv * sp, *d = dp + 4 * sp, *used = d + sp, *ds = used + rows * s;
     int dropped = a->keep < 1;
     for (long kvb = first_kv_block; kvb < end_kv_block; kvb++) {
         long b = kvb / a->kv_heads, hk = kvb % a->kv_heads, h0 = hk * group;
         const float *K = k + b * a->k_b + hk * a->k_h, *V = v + b * a->v_b + hk * a->v_h;
         attention_transpose(V, a->v_t, s, a->dv, sp, vt);
-        // Query rows: dP = (dO·Vᵀ) ⊙ D, dS = P ⊙ (dP − Σ P⊙dP), dQ = scale·dS·K.
+        // Query rows four at a time (each value and key vector loaded once for the four):
+        // dP = (dO·Vᵀ) ⊙ D, dS = P ⊙ (dP − Σ P⊙dP), dQ = scale·dS·K. A short last group repeats
+        // its last row and stores only the real ones.
         for (long g = 0; g < group; g++) {
             long blk = b * a->heads + h0 + g;
-            for (long i = 0; i < t; i++) {
-                const float *pi = p + (blk * t + i) * s;
-                const float *gi = dout + b * a->o_b + (h0 + g) * a->o_h + i * a->o_t;
-                float *ui = used + (g * t + i) * s, *si = ds + (g * t + i) * s;
-                if (dropped) attention_dropout_row(d, s, a->seed, a->first + (uint64_t)((blk * t + i) * s), a->keep);
-                attention_row_dot(gi, vt, a->dv, sp, dp);
-                float dot = 0;
-                for (long j = 0; j < s; j++) {
-                    float dj = dropped ? d[j] : 1;
-                    ui[j] = pi[j] * dj;
-                    dp[j] *= dj;
-                    dot += pi[j] * dp[j];
+            for (long i0 = 0; i0 < t; i0 += 4) {
+                long n = t - i0 < 4 ? t - i0 : 4;
+                const float *gr[4], *sr[4];
+                float *dqr[4];
+                for (long r = 0; r < 4; r++) {
+                    long i = i0 + (r < n ? r : n - 1);
+                    gr[r] = dout + b * a->o_b + (h0 + g) * a->o_h + i * a->o_t;
+                    dqr[r] = dq + b * a->q_b + (h0 + g) * a->q_h + i * a->q_t;
+                    sr[r] = ds + (g * t + i) * s;
                 }
-                for (long j = 0; j < s; j++) si[j] = pi[j] * (dp[j] - dot);
-                attention_weighted_rows(si, K, a->k_t, s, a->dk, dq + b * a->q_b + (h0 + g) * a->q_h + i * a->q_t, a->scale);
+                attention_dot4(gr, vt, a->dv, sp, dp);
+                for (long r = 0; r < n; r++) {
+                    long i = i0 + r;
+                    const float *pi = p + (blk * t + i) * s;
+                    float *ui = used + (g * t + i) * s, *si = ds + (g * t + i) * s, *dpi = dp + r * sp;
+                    if (dropped) attention_dropout_row(d, s, a->seed, a->first + (uint64_t)((blk * t + i) * s), a->keep);
+                    float dot = 0;
+                    for (long j = 0; j < s; j++) {
+                        float dj = dropped ? d[j] : 1;
+                        ui[j] = pi[j] * dj;
+                        dpi[j] *= dj;
+                        dot += pi[j] * dpi[j];
+                    }
+                    for (long j = 0; j < s; j++) si[j] = pi[j] * (dpi[j] - dot);
+                }
+                attention_weighted4(sr, K, a->k_t, s, a->dk, dqr, n, a->scale);
             }
         }
         // Keys: dV_j = Σ_rows (P ⊙ D)_j·dO_row,  dK_j = scale·Σ_rows dS_j·Q_row.
