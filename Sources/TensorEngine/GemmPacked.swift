@@ -116,11 +116,11 @@ enum GemmPacked {
 
     /// Rows row..<row+rows of C against B strips `strips` of a packed panel (strip s at
     /// bp + s·nr·kc, `columns` wide in all) at depth pc..<pc+kc; `c` points at the panel's first
-    /// column of row 0. Packs the A block into `ap` (whole when step-major, else each strip just
-    /// before its first use, its source prefetched by the kernel call before), then runs the
-    /// kernel a group of B strips at a time: each A strip stays in L1 across its group, and the
-    /// group stays in L2 across the block's A strips. `nextStrip`: rows of A (from row, col) the
-    /// caller copies first after this block, to prefetch meanwhile.
+    /// column of row 0. Packs the A block into `ap` (see `APacking`: a transposed A whole, a
+    /// row-major A each strip just before its first use, its source prefetched by the kernel calls
+    /// before), and runs the kernel a group of B strips at a time: each A strip stays in L1 across
+    /// its group, and the group stays in L2 across the block's A strips. `nextStrip`: rows of a
+    /// row-major A (from row, col) the caller packs first after this block, to prefetch meanwhile.
     @inline(__always)
     static func multiplyBlock(
         _ kernels: tk_sgemm_kernels, packing: APacking, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
