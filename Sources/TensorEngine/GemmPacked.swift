@@ -147,13 +147,13 @@ enum GemmPacked {
                 var target: (row: Int, col: Int, rows: Int)?
                 if perStrip && ir + mr < mCur {
                     target = (i0 + ir + mr, pc, min(mr, mCur - ir - mr))
-                } else if g1 == strips.upperBound && ir + mr >= mCur {
+                } else if !packing.wholeBlock && g1 == strips.upperBound && ir + mr >= mCur {
                     target = nextStrip.map { ($0.row, $0.col, min(mr, $0.rows)) }
                 }
                 for s in g0..<g1 {
                     let j0 = s * nr
                     var next = (row: 0, col: 0, rows: 0)
-                    if let target, !packing.wholeBlock {
+                    if let target {
                         let first = (s - g0) * rowsPerCall
                         next = (target.row + first, target.col, max(0, min(rowsPerCall, target.rows - first)))
                     }
