@@ -27,7 +27,8 @@ typedef void (*tk_sgemv_kernel_fn)(int64_t n, int64_t k, const float *x, const f
 /// Packing routine: writes kc steps of `width` floats (a zero-padded micro-panel) from `count` source
 /// vectors. "copy" packs read step p at src[p·ld ..< p·ld + count], and columns past `width` go on into
 /// the following micro-panels (at dst + kc·width, ...); "transpose" packs take count ≤ width vectors,
-/// vector i at src[i·ld ..< i·ld + kc] (so step p takes element p of every vector).
+/// vector i at src[i·ld ..< i·ld + kc] (so step p takes element p of every vector). `width` is at
+/// most 32 (the widest register tile); nothing past the micro-panels is written.
 typedef void (*tk_pack_fn)(const float *src, int64_t ld, int64_t count, int64_t kc, int64_t width, float *dst);
 
 /// The kernels of one SIMD level and the register tile their packing must match.
