@@ -4,8 +4,11 @@
 import CKernels
 
 extension GemmPacked {
-    /// Rows of a C block here: its C rows and packed A rows (about 2 × 168×512 floats) share L2.
-    static let mcResident = 168
+    /// Rows of a C block here: its C rows and packed A rows (2 × 84×512 floats, 344 KB) share the
+    /// 1 MB L2 with a group of B micro-panels (256 KB) and the A source prefetched for packing.
+    /// 168 rows filled L2, and the prefetched source was evicted before its packing read it: 56,
+    /// 84 and 112 rows ran ~1 % faster than 168, alternated in one process, on 1 and 2 threads.
+    static let mcResident = 84
     /// Largest packed B kept whole: 8 MB of the 32 MB L3.
     static let residentBFloats = 2 << 20
 
