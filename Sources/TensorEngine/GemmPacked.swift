@@ -13,11 +13,11 @@ enum GemmPacked {
     /// slower than 512 (a kc×32 B micro-panel of 64 KB streams from L2 as fast as from L1 here).
     static let kc = 512
     /// Rows of a packed A block and B micro-panels per group (see `multiplyBlock`): the group's
-    /// 4×64 KB stay in the 1 MB L2 with the block's 168×512 floats of A (in `runResidentB`, with
-    /// its 168 rows of C too), and each 14-row A strip stays in L1 across its group. Measured
-    /// against 84 to 672 rows and groups of 1 (BLIS's order), 2, 8 and all strips: within 1–2 %
-    /// on a quiet machine; fewer, larger blocks read B from L3 fewer times, which held up best on
-    /// two threads while other jobs were busy.
+    /// 4×64 KB stay in the 1 MB L2 with the block's 168×512 floats of A (`runResidentB`, whose C
+    /// block stays in L2 too, takes 84 rows), and each 14-row A strip stays in L1 across its
+    /// group. Measured against 56 to 672 rows and groups of 1 (BLIS's order), 2, 8 and all strips:
+    /// within 1–2 % on a quiet machine; fewer, larger blocks read B from L3 fewer times, which held
+    /// up best on two threads while other jobs were busy.
     static let mcTarget = 168
     static let groupStrips = 4
     /// Columns of a packed B panel: kc×4096 floats (4 MB) stay in the 32 MB L3, shared by both cores.
