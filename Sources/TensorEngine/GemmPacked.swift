@@ -79,18 +79,9 @@ enum GemmPacked {
                 let betaNow: Float = pc == 0 ? beta : 1
                 let bp = bPanel.floats
                 let packStrips = { (range: Range<Int>) in
-                    let j0 = range.lowerBound * nr, cols = min(range.upperBound * nr, nCur) - j0
-                    if b.colStride == 1 {
-                        // Whole source rows at a time: reading one strip at a time would jump a row per step.
-                        kernels.pack_copy(b.base + pc * b.rowStride + jc + j0, Int64(b.rowStride), Int64(cols),
-                                          Int64(kCur), Int64(nr), bp + j0 * kCur)
-                    } else {
-                        for s in range {
-                            kernels.pack_transpose(b.base + (jc + s * nr) * b.colStride + pc, Int64(b.colStride),
-                                                   Int64(min(nr, nCur - s * nr)), Int64(kCur), Int64(nr),
-                                                   bp + s * nr * kCur)
-                        }
-                    }
+                    let j0 = range.lowerBound * nr
+                    packB(kernels, b, depth: pc, kc: kCur, column: jc + j0, columns: min(range.upperBound * nr, nCur) - j0,
+                          into: bp + j0 * kCur)
                 }
                 let block = { (item: Int) in
                     let i0 = (item / nGroups) * mc, mCur = min(mc, m - i0)
@@ -110,6 +101,23 @@ enum GemmPacked {
                     packStrips(0..<strips)
                     for item in 0..<mBlocks * nGroups { block(item) }
                 }
+            }
+        }
+    }
+
+    /// Packs columns col..<col+cols of B, depth pc..<pc+kc, as micro-panels of nr columns (panel q
+    /// at dst + q·nr·kc).
+    @inline(__always)
+    static func packB(_ kernels: tk_sgemm_kernels, _ b: GemmOperand, depth pc: Int, kc: Int, column col: Int,
+                      columns cols: Int, into dst: UnsafeMutablePointer<Float>) {
+        let nr = Int(kernels.nr)
+        if b.colStride == 1 {
+            // Whole source rows at a time: reading one strip at a time would jump a row per step.
+            kernels.pack_copy(b.base + pc * b.rowStride + col, Int64(b.rowStride), Int64(cols), Int64(kc), Int64(nr), dst)
+        } else {
+            for s in stride(from: 0, to: cols, by: nr) {
+                kernels.pack_transpose(b.base + (col + s) * b.colStride + pc, Int64(b.colStride), Int64(min(nr, cols - s)),
+                                       Int64(kc), Int64(nr), dst + s * kc)
             }
         }
     }

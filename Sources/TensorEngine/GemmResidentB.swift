@@ -46,16 +46,9 @@ extension GemmPacked {
         let bp = bAll.floats
 
         // Block p (depth kCur) lives at p·kc·nPadded, laid out as GemmPacked.run lays out its panel.
-        let packB = { (p: Int) in
-            let pc = p * kc, kCur = min(kc, k - pc), dst = bp + pc * nPadded
-            if b.colStride == 1 {
-                kernels.pack_copy(b.base + pc * b.rowStride, Int64(b.rowStride), Int64(n), Int64(kCur), Int64(nr), dst)
-            } else {
-                for s in 0..<strips {
-                    kernels.pack_transpose(b.base + s * nr * b.colStride + pc, Int64(b.colStride),
-                                           Int64(min(nr, n - s * nr)), Int64(kCur), Int64(nr), dst + s * nr * kCur)
-                }
-            }
+        let packDepth = { (p: Int) in
+            let pc = p * kc
+            packB(kernels, b, depth: pc, kc: min(kc, k - pc), column: 0, columns: n, into: bp + pc * nPadded)
         }
         let packing = APacking(a)
         let stream = streamsC(m: m, n: n)
@@ -72,10 +65,10 @@ extension GemmPacked {
             }
         }
         if threads > 1 {
-            ThreadPool.shared.parallelFor(kBlocks, packB)
+            ThreadPool.shared.parallelFor(kBlocks, packDepth)
             ThreadPool.shared.parallelFor(pieces.count, block)
         } else {
-            for p in 0..<kBlocks { packB(p) }
+            for p in 0..<kBlocks { packDepth(p) }
             for item in 0..<pieces.count { block(item) }
         }
     }
