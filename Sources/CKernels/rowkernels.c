@@ -93,3 +93,7 @@ void tk_attention_backward(const struct tk_attention *a, long first_block, long 
                            float *dv) {
     ops()->attention_backward(a, first_block, end_block, q, k, v, p, dout, dq, dk, dv);
 }
+
+void tk_column_sums(const float *x, long rows, long cols, long stride, float *y) {
+    ops()->column_sums(x, rows, cols, stride, y);
+}

@@ -62,6 +62,27 @@ static float exp_sum(const float *p, float *q, long n, float m) {
     return hsum(s0 + s1);
 }
 
+/// y[c] = Σ_r x[r·stride + c] for c < cols: each column one sum from 0 over the rows in order, so
+/// a column's result does not depend on how the columns are split. Rows stream front to back with
+/// the running sums in y (callers keep cols within L1).
+static void column_sums(const float *x, long rows, long cols, long stride, float *y) {
+    long c = 0;
+    for (; c + W <= cols; c += W) st(y + c, splat(0));
+    if (c < cols) stp(y + c, splat(0), cols - c);
+    for (long r = 0; r < rows; r++) {
+        const float *p = x + r * stride;
+        c = 0;
+        for (; c + 4 * W <= cols; c += 4 * W) {
+            st(y + c, ld(y + c) + ld(p + c));
+            st(y + c + W, ld(y + c + W) + ld(p + c + W));
+            st(y + c + 2 * W, ld(y + c + 2 * W) + ld(p + c + 2 * W));
+            st(y + c + 3 * W, ld(y + c + 3 * W) + ld(p + c + 3 * W));
+        }
+        for (; c + W <= cols; c += W) st(y + c, ld(y + c) + ld(p + c));
+        if (c < cols) stp(y + c, ldp(y + c, cols - c, 0) + ldp(p + c, cols - c, 0), cols - c);
+    }
+}
+
 /// q[j] = p[j]·a + b.
 static void row_affine(const float *p, float *q, long n, float a, float b) {
     long j = 0;
@@ -330,5 +351,5 @@ static void adam(float *w, const float *g, float *m, float *v, long n, float b1,
 const struct tk_row_ops TK_TABLE = {
     unary, unary_backward, binary, softmax_rows, softmax_backward_rows, norm_rows, norm_backward_rows,
     cross_entropy_rows, cross_entropy_backward_rows, dropout, adam,
-    log_sum_exp_rows, top_k, dot_rows, weighted_sum_rows, attention_forward, attention_backward,
+    log_sum_exp_rows, top_k, dot_rows, weighted_sum_rows, attention_forward, attention_backward, column_sums,
 };

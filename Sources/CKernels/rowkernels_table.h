@@ -27,6 +27,7 @@ struct tk_row_ops {
                               float *, float *);
     void (*attention_backward)(const struct tk_attention *, long, long, const float *, const float *, const float *,
                                const float *, const float *, float *, float *, float *);
+    void (*column_sums)(const float *, long, long, long, float *);
 };
 
 extern const struct tk_row_ops tk_row_ops_generic;

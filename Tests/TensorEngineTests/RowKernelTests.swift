@@ -178,6 +178,25 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    /// Each column summed from 0 over the rows in order, exactly as a plain loop sums it; columns
+    /// past `cols` and the padding of each row are left alone.
+    func testColumnSumsAreExactInRowOrder() {
+        forEachLevel { level in
+            for rows in [0, 1, 3, 17] {
+                for cols in [1, 15, 16, 17, 63, 64, 65, 130] {
+                    let stride = cols + 5
+                    let x = random(max(1, rows * stride), -5, 5, seed: UInt64(rows * 1000 + cols))
+                    var y = [Float](repeating: .nan, count: cols + 3)
+                    tk_column_sums(x, rows, cols, stride, &y)
+                    var want = [Float](repeating: 0, count: cols)
+                    for r in 0..<rows { for c in 0..<cols { want[c] += x[r * stride + c] } }
+                    XCTAssertEqual(Array(y[..<cols]), want, "rows \(rows) cols \(cols) level \(level)")
+                    XCTAssertTrue(y[cols...].allSatisfy(\.isNaN), "wrote past cols: rows \(rows) cols \(cols) level \(level)")
+                }
+            }
+        }
+    }
+
     // MARK: Softmax
 
     /// Rows with ordinary values, large ± values, scattered −∞, and (last) an all −∞ row.

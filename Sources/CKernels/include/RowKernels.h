@@ -43,6 +43,10 @@ void tk_cross_entropy_rows(const float *logits, const int32_t *targets, float *l
 void tk_cross_entropy_backward_rows(const float *logits, const int32_t *targets, const float *lse, float *dx,
                                     long rows, long v, float eps, int32_t ignore_index, int has_ignore, float scale);
 
+/// y[c] = Σ_r x[r·stride + c] for c < cols (a bias gradient): each column summed from 0 over the
+/// rows in order, so splitting the columns over threads does not change any result.
+void tk_column_sums(const float *x, long rows, long cols, long stride, float *y);
+
 /// Inverted dropout of n elements starting at stream position `first` (element i uses counter
 /// first + i of SplitMix64(seed)): mask = u < keep ? scale : 0, y = x·mask.
 void tk_dropout(const float *x, float *y, float *mask, long n, uint64_t seed, uint64_t first, float keep, float scale);

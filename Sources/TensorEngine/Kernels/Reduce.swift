@@ -2,6 +2,8 @@
 // A tensor is seen as [outer, n, inner] around the axis; each output element is summed
 // in a fixed order, so results do not depend on the thread count.
 
+import CKernels
+
 public enum ReduceKind: String, Sendable { case sum, mean, max }
 
 extension Kernels {
@@ -25,13 +27,16 @@ extension Kernels {
             let dst = q + o * inner, src = p + o * n * inner
             switch kind {
             case .sum, .mean:
-                for c in cols { dst[c] = 0 }
                 if inner == 1 {
                     var s: Float = 0
                     for j in 0..<n { s += src[j] }
                     dst[0] = s
                 } else {
-                    for j in 0..<n { let row = src + j * inner; for c in cols { dst[c] += row[c] } }
+                    // Column sums (a bias gradient), at most 1024 columns at a time so that the
+                    // running sums stay in L1 while the rows stream past.
+                    for c0 in stride(from: cols.lowerBound, to: cols.upperBound, by: 1024) {
+                        tk_column_sums(src + c0, n, min(1024, cols.upperBound - c0), inner, dst + c0)
+                    }
                 }
                 if scale != 1 { for c in cols { dst[c] *= scale } }
             case .max:
