@@ -7,9 +7,10 @@
 #define MR TK_AVX2_MR
 #define NR TK_AVX2_NR
 
-// alpha·acc + beta·C; C is not read when beta == 0.
-TK_TARGET static inline __m256 blend(__m256 acc, const float *c, float alpha, float beta) {
-    __m256 r = _mm256_mul_ps(acc, _mm256_set1_ps(alpha));
+// alpha·acc (+ bias) + beta·C; C is not read when beta == 0.
+TK_TARGET static inline __m256 blend(__m256 acc, const float *bias, const float *c, float alpha, float beta) {
+    // One FMA; without a bias it adds −0, which changes no value, so that is exactly alpha·acc.
+    __m256 r = _mm256_fmadd_ps(acc, _mm256_set1_ps(alpha), bias ? _mm256_loadu_ps(bias) : _mm256_set1_ps(-0.0f));
     return beta != 0.0f ? _mm256_fmadd_ps(_mm256_loadu_ps(c), _mm256_set1_ps(beta), r) : r;
 }
 
@@ -36,8 +37,8 @@ TK_TARGET void tk_sgemm_avx2(TK_SGEMM_ARGS) {
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
             float *ci = c + i * ldc;
-            _mm256_storeu_ps(ci, blend(acc0[i], ci, alpha, beta));
-            _mm256_storeu_ps(ci + 8, blend(acc1[i], ci + 8, alpha, beta));
+            _mm256_storeu_ps(ci, blend(acc0[i], bias, ci, alpha, beta));
+            _mm256_storeu_ps(ci + 8, blend(acc1[i], bias ? bias + 8 : 0, ci + 8, alpha, beta));
         }
         return;
     }
@@ -50,7 +51,7 @@ TK_TARGET void tk_sgemm_avx2(TK_SGEMM_ARGS) {
     }
     for (int64_t i = 0; i < mr; i++)
         for (int64_t j = 0; j < nr; j++) {
-            float s = alpha * t[i][j];
+            float s = bias ? __builtin_fmaf(alpha, t[i][j], bias[j]) : alpha * t[i][j];  // as blend
             c[i * ldc + j] = beta != 0.0f ? s + beta * c[i * ldc + j] : s;
         }
 }
@@ -73,7 +74,7 @@ TK_TARGET void tk_sgemv_rows_avx2(TK_SGEMV_ARGS) {
             for (int v = 0; v < 4; v++) acc[v] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * v), acc[v]);
         }
 #pragma clang loop unroll(full)
-        for (int v = 0; v < 4; v++) _mm256_storeu_ps(y + j + 8 * v, blend(acc[v], y + j + 8 * v, alpha, beta));
+        for (int v = 0; v < 4; v++) _mm256_storeu_ps(y + j + 8 * v, blend(acc[v], 0, y + j + 8 * v, alpha, beta));
     }
     // Remaining columns: one scalar sum each, in the same p order.
     for (; j < n; j++) {

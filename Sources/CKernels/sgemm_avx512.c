@@ -12,9 +12,9 @@ TK_TARGET static inline __mmask16 lanes(int64_t n) {
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-// alpha·acc + beta·C into C under mask; C is not read when beta == 0.
-TK_TARGET static inline void store_tile(float *c, __m512 acc, __mmask16 m, __m512 va, __m512 vb, int read) {
-    __m512 r = _mm512_mul_ps(acc, va);
+// alpha·acc + bias + beta·C into C under mask; C is not read when beta == 0.
+TK_TARGET static inline void store_tile(float *c, __m512 acc, __m512 bias, __mmask16 m, __m512 va, __m512 vb, int read) {
+    __m512 r = _mm512_fmadd_ps(acc, va, bias);
     if (read) r = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, c), vb, r);
     _mm512_mask_storeu_ps(c, m, r);
 }
@@ -52,10 +52,16 @@ TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
         b += 32;
     }
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
+    // alpha·acc + bias in one FMA. Without a bias it adds −0, which changes no value (not even
+    // the sign of a zero), so that is exactly alpha·acc.
+    __m512 none = _mm512_set1_ps(-0.0f);
+    __m512 bias0 = bias ? _mm512_mask_loadu_ps(none, m0, bias) : none;
+    __m512 bias1 = bias ? _mm512_mask_loadu_ps(none, m1, bias + 16) : none;
     if (whole) {
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
-            __m512 r0 = _mm512_mul_ps(acc0[i], va), r1 = _mm512_mul_ps(acc1[i], va);
+            __m512 r0 = _mm512_fmadd_ps(acc0[i], va, bias0), r1 = _mm512_fmadd_ps(acc1[i], va, bias1);
             if (read) {
                 r0 = _mm512_fmadd_ps(_mm512_load_ps(c + i * ldc), vb, r0);
                 r1 = _mm512_fmadd_ps(_mm512_load_ps(c + i * ldc + 16), vb, r1);
@@ -67,12 +73,11 @@ TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
         _mm_sfence();
         return;
     }
-    __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
         if (i < mr) {
-            store_tile(c + i * ldc, acc0[i], m0, va, vb, read);
-            store_tile(c + i * ldc + 16, acc1[i], m1, va, vb, read);
+            store_tile(c + i * ldc, acc0[i], bias0, m0, va, vb, read);
+            store_tile(c + i * ldc + 16, acc1[i], bias1, m1, va, vb, read);
         }
     }
 }

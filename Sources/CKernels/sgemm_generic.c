@@ -13,6 +13,7 @@ void tk_sgemm_generic(TK_SGEMM_ARGS) {
     for (int64_t i = 0; i < mr; i++)
         for (int64_t j = 0; j < nr; j++) {
             float s = alpha * t[i][j];
+            if (bias) s += bias[j];
             c[i * ldc + j] = beta != 0.0f ? s + beta * c[i * ldc + j] : s;
         }
 }

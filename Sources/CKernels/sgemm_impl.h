@@ -11,7 +11,7 @@
 #define TK_GENERIC_NR 8
 
 #define TK_SGEMM_ARGS int64_t kc, const float *a, const float *b, float *c, int64_t ldc, \
-                      int64_t mr, int64_t nr, float alpha, float beta, \
+                      int64_t mr, int64_t nr, float alpha, float beta, const float *bias, \
                       const float *pf, int64_t pf_ld, int64_t pf_rows, int64_t stream
 #define TK_SGEMV_ARGS int64_t n, int64_t k, const float *x, const float *m, int64_t ldm, \
                       float *y, float alpha, float beta

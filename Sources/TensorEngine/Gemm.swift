@@ -1,4 +1,5 @@
-// SGEMM: C = alpha · op(A) · op(B) + beta · C, row-major, op = optional transpose.
+// SGEMM: C = alpha · op(A) · op(B) + bias + beta · C, row-major, op = optional transpose, bias an
+// optional row of n floats added to every row of C (a linear layer's bias).
 // Packed and blocked over run-time-dispatched C micro-kernels (see GemmPacked.swift); results do
 // not depend on the thread count because work is split over rows and columns of C, never over k.
 import CKernels
@@ -23,19 +24,19 @@ public enum Gemm {
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
         single(kernelTable[simdLevel], transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias,
                maxThreads: ThreadPool.shared.threadCount)
     }
 
     /// `batch` independent GEMMs whose operands start `strideA`, `strideB`, `strideC` floats apart
-    /// (a stride of 0 reuses the same matrix for every batch entry).
+    /// (a stride of 0 reuses the same matrix for every batch entry); `bias` is shared by all.
     public static func sgemmBatched(
         batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, bias: UnsafePointer<Float>? = nil
     ) {
         if batch <= 0 || m <= 0 || n <= 0 { return }
         let kernels = kernelTable[simdLevel]
@@ -43,7 +44,7 @@ public enum Gemm {
         let one = { (i: Int, maxThreads: Int) in
             single(kernels, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                    a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
-                   beta: beta, c: c + i * strideC, ldc: ldc, maxThreads: maxThreads)
+                   beta: beta, c: c + i * strideC, ldc: ldc, bias: bias, maxThreads: maxThreads)
         }
         // Many or small GEMMs (attention heads): one whole GEMM per task. A shared C (stride 0)
         // must be updated in order.
@@ -59,9 +60,18 @@ public enum Gemm {
     static func single(
         _ kernels: tk_sgemm_kernels, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, maxThreads: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, maxThreads: Int
     ) {
         if m <= 0 || n <= 0 { return }
+        var beta = beta
+        if let bias, k <= 0 || alpha == 0 || m == 1 || n == 1 {
+            // Paths without a bias in their kernels: C = beta·C + bias first, then accumulate.
+            for i in 0..<m {
+                let row = c + i * ldc
+                for j in 0..<n { row[j] = beta == 0 ? bias[j] : beta * row[j] + bias[j] }
+            }
+            beta = 1
+        }
         if k <= 0 || alpha == 0 {
             scale(c, m: m, n: n, ldc: ldc, beta: beta)
             return
@@ -81,7 +91,7 @@ public enum Gemm {
                            matrix: GemmOperand(base: opA.base, rowStride: opA.colStride, colStride: opA.rowStride),
                            beta: beta, y: c, yStride: ldc, threads: threads)
         } else {
-            GemmPacked.run(kernels, m: m, n: n, k: k, alpha: alpha, a: opA, b: opB, beta: beta,
+            GemmPacked.run(kernels, m: m, n: n, k: k, alpha: alpha, a: opA, b: opB, beta: beta, bias: bias,
                            c: c, ldc: ldc, threads: threads)
         }
     }

@@ -47,17 +47,20 @@ enum GemmPacked {
 
     @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
 
-    /// C = alpha·A·B + beta·C for m×k `a`, k×n `b`, with `threads` > 1 spreading output blocks
+    /// C = alpha·A·B + bias + beta·C for m×k `a`, k×n `b` and n floats of `bias` (added to every
+    /// row, by the kernels on the first pass over k), with `threads` > 1 spreading output blocks
     /// over the shared pool. Every element's sum runs over the same kc blocks in the same order,
     /// so the result does not depend on `threads`.
     static func run(
         _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
-        a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+        a: GemmOperand, b: GemmOperand, beta: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+        ldc: Int, threads: Int
     ) {
         guard kernels.sgemm != nil, kernels.pack_copy != nil, kernels.pack_transpose != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
         if fitsResidentB(m: m, n: n, k: k, nr: nr, threads: threads) {
-            runResidentB(kernels, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc, threads: threads)
+            runResidentB(kernels, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, bias: bias, c: c, ldc: ldc,
+                         threads: threads)
             return
         }
         let mc = rowBlock(m: m, target: mcTarget, mr: mr, threads: threads)
@@ -77,6 +80,7 @@ enum GemmPacked {
             for pc in stride(from: 0, to: k, by: kc) {
                 let kCur = min(kc, k - pc)
                 let betaNow: Float = pc == 0 ? beta : 1
+                let biasNow = pc == 0 ? bias.map { $0 + jc } : nil
                 let bp = bPanel.floats
                 let packStrips = { (range: Range<Int>) in
                     let j0 = range.lowerBound * nr
@@ -92,7 +96,7 @@ enum GemmPacked {
                     let first = min(strips, g * stripsPerGroup), end = min(strips, (g + 1) * stripsPerGroup)
                     multiplyBlock(kernels, packing: packing, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
                                   kc: kCur, bp: bp, strips: first..<end, columns: nCur, c: c + i0 * ldc + jc, ldc: ldc,
-                                  alpha: alpha, beta: betaNow, stream: stream && pc + kCur == k)
+                                  alpha: alpha, beta: betaNow, bias: biasNow, stream: stream && pc + kCur == k)
                 }
                 if threads > 1 {
                     ThreadPool.shared.parallelRanges(strips, grain: max(1, strips / threads), packStrips)
@@ -123,8 +127,8 @@ enum GemmPacked {
     }
 
     /// Rows row..<row+rows of C against B strips `strips` of a packed panel (strip s at
-    /// bp + s·nr·kc, `columns` wide in all) at depth pc..<pc+kc; `c` points at the panel's first
-    /// column of row 0. Packs the A block into `ap` (see `APacking`: a transposed A whole, a
+    /// bp + s·nr·kc, `columns` wide in all) at depth pc..<pc+kc; `c` and `bias` (nil: none) point
+    /// at the panel's first column. Packs the A block into `ap` (see `APacking`: a transposed A whole, a
     /// row-major A each strip just before its first use, its source prefetched by the kernel calls
     /// before), and runs the kernel a group of B strips at a time: each A strip stays in L1 across
     /// its group, and the group stays in L2 across the block's A strips. `nextStrip`: rows of a
@@ -133,7 +137,8 @@ enum GemmPacked {
     static func multiplyBlock(
         _ kernels: tk_sgemm_kernels, packing: APacking, a: GemmOperand, ap: UnsafeMutablePointer<Float>,
         row i0: Int, rows mCur: Int, depth pc: Int, kc kCur: Int, bp: UnsafePointer<Float>, strips: Range<Int>,
-        columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, stream: Bool,
+        columns nCur: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
+        bias: UnsafePointer<Float>?, stream: Bool,
         then nextStrip: (row: Int, col: Int, rows: Int)? = nil
     ) {
         guard let kernel = kernels.sgemm, !strips.isEmpty else { return }
@@ -166,7 +171,7 @@ enum GemmPacked {
                         next = (target.row + first, target.col, max(0, min(rowsPerCall, target.rows - first)))
                     }
                     kernel(Int64(kCur), strip, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
-                           Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta,
+                           Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta, bias.map { $0 + j0 },
                            packing.source(a, row: next.row, col: next.col, rows: next.rows), Int64(a.rowStride),
                            Int64(next.rows), stream ? 1 : 0)
                 }

@@ -33,7 +33,8 @@ extension GemmPacked {
 
     static func runResidentB(
         _ kernels: tk_sgemm_kernels, m: Int, n: Int, k: Int, alpha: Float,
-        a: GemmOperand, b: GemmOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+        a: GemmOperand, b: GemmOperand, beta: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+        ldc: Int, threads: Int
     ) {
         guard kernels.sgemm != nil else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
@@ -60,7 +61,8 @@ extension GemmPacked {
                 let pc = p * kc, kCur = min(kc, k - pc)
                 multiplyBlock(kernels, packing: packing, a: a, ap: aBlock.floats, row: i0, rows: mCur, depth: pc,
                               kc: kCur, bp: bp + pc * nPadded, strips: 0..<strips, columns: n, c: c + i0 * ldc,
-                              ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, stream: stream && p == kBlocks - 1,
+                              ldc: ldc, alpha: alpha, beta: p == 0 ? beta : 1, bias: p == 0 ? bias : nil,
+                              stream: stream && p == kBlocks - 1,
                               then: p + 1 < kBlocks ? (i0, pc + kc, mCur) : nil)
             }
         }

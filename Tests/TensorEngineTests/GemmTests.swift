@@ -23,6 +23,7 @@ final class GemmTests: XCTestCase {
         var m: Int, n: Int, k: Int
         var alpha: Float = 1, beta: Float = 0
         var padA = 0, padB = 0, padC = 0
+        var bias = false
     }
 
     /// Runs one case through Gemm.sgemm and checks every element of C (and that padding is untouched).
@@ -35,8 +36,12 @@ final class GemmTests: XCTestCase {
         var c = Self.matrix(rows: t.m, cols: t.n, ld: ldc, seed: 3)
         if t.beta == 0 { for i in 0..<t.m { for j in 0..<t.n { c[i * ldc + j] = .nan } } }
         let c0 = c
-        Gemm.sgemm(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, alpha: t.alpha,
-                   a: a, lda: lda, b: b, ldb: ldb, beta: t.beta, c: &c, ldc: ldc)
+        let bias = t.bias ? Self.matrix(rows: 1, cols: t.n, ld: t.n, seed: 4) : nil
+        (bias ?? []).withUnsafeBufferPointer { biasBuffer in
+            Gemm.sgemm(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, alpha: t.alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: t.beta, c: &c, ldc: ldc,
+                       bias: t.bias ? biasBuffer.baseAddress : nil)
+        }
         for i in 0..<t.m {
             for j in 0..<t.n {
                 var sum = 0.0, magnitude = 0.0
@@ -48,6 +53,7 @@ final class GemmTests: XCTestCase {
                 }
                 var want = Double(t.alpha) * sum
                 if t.beta != 0 { want += Double(t.beta) * Double(c0[i * ldc + j]) }
+                if let bias { want += Double(bias[j]) }
                 let got = Double(c[i * ldc + j])
                 let tolerance = 1e-5 * (abs(Double(t.alpha)) * magnitude + abs(Double(t.beta)) + 1)
                 if !(abs(got - want) <= tolerance) {
@@ -108,6 +114,39 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    /// The bias row is added to every row of C on every path: GEMV (m or n of 1), no k, the packed
+    /// orders with one and several k blocks, edge tiles, alpha and beta.
+    func testBiasOnEveryRow() {
+        forEachLevel {
+            for (m, n, k) in [(1, 40, 30), (40, 1, 30), (5, 7, 0), (17, 45, 23), (130, 70, 1100), (700, 45, 1100)] {
+                for (transA, transB) in [(false, false), (false, true), (true, false)] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, -2)] {
+                        check(Case(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                   padA: 3, padB: 1, padC: 2, bias: true))
+                    }
+                }
+            }
+        }
+    }
+
+    /// With alpha = 1 and beta = 0 the kernels' bias equals, bit for bit, copying the bias into C
+    /// and accumulating onto it (beta = 1), the way linear layers added it before.
+    func testBiasMatchesAccumulatingOntoACopiedBias() {
+        forEachLevel {
+            for (m, n, k) in [(33, 100, 17), (130, 70, 1100), (1, 40, 30)] {
+                let a = Self.matrix(rows: m, cols: k, ld: k, seed: 1), b = Self.matrix(rows: n, cols: k, ld: k, seed: 2)
+                let bias = Self.matrix(rows: 1, cols: n, ld: n, seed: 4)
+                var fused = [Float](repeating: .nan, count: m * n)
+                var copied = (0..<m).flatMap { _ in bias }
+                Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                           beta: 0, c: &fused, ldc: n, bias: bias)
+                Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                           beta: 1, c: &copied, ldc: n)
+                XCTAssertEqual(fused.map(\.bitPattern), copied.map(\.bitPattern), "\(m)×\(n)×\(k) level \(Gemm.simdLevel)")
+            }
+        }
+    }
+
     /// C of 16 MB or more is written with non-temporal stores on its last pass when its rows are
     /// 64-byte aligned: the result must equal, bit for bit, the one written with ordinary stores
     /// (C one float off alignment), with 1 and 2 threads, and the double-precision reference.
@@ -120,7 +159,9 @@ final class GemmTests: XCTestCase {
         defer { raw.deallocate() }
         let base = raw.bindMemory(to: Float.self, capacity: m * n + 16)
         // k = 600 runs two depth blocks: only the second, with beta = 1 on the first's sums, streams.
-        for (k, beta) in [(40, Float(0)), (600, Float(0.5))] {
+        // A bias is added on the first pass: the streamed one for k = 40, not for k = 600.
+        let bias = Self.matrix(rows: 1, cols: n, ld: n, seed: 13)
+        for (k, beta, withBias) in [(40, Float(0), false), (600, Float(0.5), false), (40, 0, true), (600, 0.5, true)] {
             let a = Self.matrix(rows: m, cols: k, ld: k, seed: 10), b = Self.matrix(rows: k, cols: n, ld: n, seed: 11)
             let c0 = Self.matrix(rows: m, cols: n, ld: n, seed: 12)
             var results: [[Float]] = []
@@ -129,13 +170,13 @@ final class GemmTests: XCTestCase {
                 let c = base + offset
                 c.update(from: c0, count: m * n)
                 Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
-                           beta: beta, c: c, ldc: n)
+                           beta: beta, c: c, ldc: n, bias: withBias ? bias : nil)
                 results.append(Array(UnsafeBufferPointer(start: c, count: m * n)))
             }
             XCTAssert(results[0] == results[1], "k = \(k): streamed C differs between 1 and 2 threads")
             XCTAssert(results[1] == results[2], "k = \(k): streamed C differs from ordinary stores")
             for (i, j) in [(0, 0), (13, 31), (1023, 77), (2047, 2047), (5, 2000)] {
-                var want = Double(beta) * Double(c0[i * n + j])
+                var want = Double(beta) * Double(c0[i * n + j]) + (withBias ? Double(bias[j]) : 0)
                 for p in 0..<k { want += Double(a[i * k + p]) * Double(b[p * n + j]) }
                 XCTAssertEqual(Double(results[0][i * n + j]), want, accuracy: 1e-4, "k = \(k): C[\(i),\(j)]")
             }

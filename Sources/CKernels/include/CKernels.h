@@ -9,13 +9,15 @@ int tk_simd_level(void);
 
 /// SGEMM micro-kernel: one mr×nr tile (mr ≤ MR, nr ≤ NR) of C from a packed A micro-panel
 /// (kc steps of MR floats, zero-padded) and a packed B micro-panel (kc steps of NR floats):
-/// C = alpha·A·B + beta·C; with beta == 0, C is only written (garbage such as NaN is overwritten).
+/// C = alpha·A·B + bias + beta·C, where bias (NULL: none) holds nr floats added to every row (a
+/// linear layer's bias, on the first pass over k only); with beta == 0, C is only written (garbage
+/// such as NaN is overwritten).
 /// While it computes, the kernel prefetches rows 0..<pf_rows (≤ 16) of the kc floats at pf + r·pf_ld:
 /// the unpacked source of the A strip the caller packs next, so that packing reads cache, not memory
 /// (pf_rows = 0: nothing). `stream` != 0 asks for non-temporal stores of C (kernels may ignore it):
 /// for the last pass over a C too large to stay in cache, whose lines would only evict others.
 typedef void (*tk_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                   int64_t mr, int64_t nr, float alpha, float beta,
+                                   int64_t mr, int64_t nr, float alpha, float beta, const float *bias,
                                    const float *pf, int64_t pf_ld, int64_t pf_rows, int64_t stream);
 
 /// GEMV kernel writing n contiguous outputs y[j] = alpha·(Σ_p x[p]·M(p, j)) + beta·y[j]
