@@ -33,24 +33,30 @@ TK_TARGET void tk_sgemm_avx512(TK_SGEMM_ARGS) {
     // streams before the stores (a row-block-major walk ran ~10 % slower that way). Streamed
     // stores that do not read C need no fetch.
     int64_t c_fetch = whole && !read ? -1 : kc > C_FETCH_STEPS ? kc - C_FETCH_STEPS : 0;
-    for (int64_t p = 0; p < kc; p++) {
-        if (p == c_fetch)
-            for (int64_t i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_ET0),
-                                            _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_ET0);
-        // Step p fetches line p/16 of source row p%16: every line of the next strip, one per step.
-        // Into L1: fetched into L2 only (T1), packing still waited on it (4096×512×2048, one
-        // thread: T0 ~1.5–4 % faster than T1, alternated in one process; two threads: even).
-        if ((p & 15) < pf_rows) _mm_prefetch((const char *)(pf + (p & 15) * pf_ld + (p & ~(int64_t)15)), _MM_HINT_T0);
-        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
-            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
-            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
-        }
-        a += MR;
-        b += 32;
-    }
+    // Step p fetches line p/16 of source row p%16: every line of the next strip, one per step.
+    // Into L1: fetched into L2 only (T1), packing still waited on it (4096×512×2048, one
+    // thread: T0 ~1.5–4 % faster than T1, alternated in one process; two threads: even).
+#define STEP()                                                                                                \
+    do {                                                                                                      \
+        if ((p & 15) < pf_rows) _mm_prefetch((const char *)(pf + (p & 15) * pf_ld + (p & ~(int64_t)15)), _MM_HINT_T0); \
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);                                        \
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < MR; i++) {                                     \
+            __m512 ai = _mm512_set1_ps(a[i]);                                                                 \
+            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);                                                       \
+            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);                                                       \
+        }                                                                                                     \
+        a += MR;                                                                                              \
+        b += 32;                                                                                              \
+    } while (0)
+    // Two loops around the C fetch, so the loop itself keeps nothing but its operands in registers
+    // (with C's pointers live in it too, the compiler kept kc on the stack).
+    int64_t p = 0;
+    for (; p < (c_fetch < 0 ? kc : c_fetch); p++) STEP();
+    if (c_fetch >= 0)
+        for (int64_t i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_ET0),
+                                        _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_ET0);
+    for (; p < kc; p++) STEP();
+#undef STEP
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
     // alpha·acc + bias in one FMA. Without a bias it adds −0, which changes no value (not even
