@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 import Autodiff
+import CKernels
 
 final class AttentionTests: XCTestCase {
     var rng = RandomGenerator(seed: 11)
@@ -61,7 +62,21 @@ final class AttentionTests: XCTestCase {
 
     /// Fused and composed agree in value and gradient, dropout included (the same counters).
     func testFusedEqualsComposedOps() {
-        let (b, h, hkv, t, s, dk, dv) = (3, 4, 2, 6, 7, 8, 5)
+        checkFusedEqualsComposed(b: 3, h: 4, hkv: 2, t: 6, s: 7, dk: 8, dv: 5)
+    }
+
+    /// Keys and values long and wide enough for the kernels' whole 16×16 transposition blocks
+    /// (and their edges), on every SIMD level of the C kernels.
+    func testFusedEqualsComposedOpsOnLongerRowsAtEveryLevel() {
+        let best = tk_row_kernels_set_level(-1)
+        defer { _ = tk_row_kernels_set_level(-1) }
+        for level in 0...best {
+            XCTAssertEqual(tk_row_kernels_set_level(level), level)
+            checkFusedEqualsComposed(b: 3, h: 2, hkv: 1, t: 19, s: 37, dk: 48, dv: 20, label: "level \(level)")
+        }
+    }
+
+    func checkFusedEqualsComposed(b: Int, h: Int, hkv: Int, t: Int, s: Int, dk: Int, dv: Int, label: String = "") {
         let m = mask(batch: b, t: t, s: s, padded: [0, 3, 6], causal: false)
         let bias = rand([1, h, t, s])
         for layout in [AttentionLayout.headsFirst, .tokensFirst] {
@@ -87,7 +102,7 @@ final class AttentionTests: XCTestCase {
             XCTAssertEqual(g1.counter, g2.counter, "both draw the same number of dropout decisions")
             for (name, (got, want)) in zip(["output", "dq", "dk", "dv"], zip([fused, q.grad!, k.grad!, v.grad!], expected)) {
                 let err = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThan(err, 1e-5, "\(layout) \(name)")
+                XCTAssertLessThan(err, 1e-5, "\(layout) \(name) \(label)")
             }
             for x in [q, k, v] { x.grad = nil }
         }
