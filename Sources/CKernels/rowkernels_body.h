@@ -7,15 +7,20 @@
 
 #define NEG_INF (-__builtin_inff())
 
+/// The largest of p[0..<n], or NaN when any is NaN: a comparison alone would skip NaNs, and a row
+/// of NaN scores would then look like a fully masked one (−∞), whose softmax is zeros.
 static float row_max(const float *p, long n) {
     vf a0 = splat(NEG_INF), a1 = a0, a2 = a0, a3 = a0;
+    vi nan = splati(0);
     long j = 0;
     for (; j + 4 * W <= n; j += 4 * W) {
-        a0 = vmax(ld(p + j), a0); a1 = vmax(ld(p + j + W), a1);
-        a2 = vmax(ld(p + j + 2 * W), a2); a3 = vmax(ld(p + j + 3 * W), a3);
+        vf x0 = ld(p + j), x1 = ld(p + j + W), x2 = ld(p + j + 2 * W), x3 = ld(p + j + 3 * W);
+        a0 = vmax(x0, a0); a1 = vmax(x1, a1); a2 = vmax(x2, a2); a3 = vmax(x3, a3);
+        nan |= (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3);
     }
-    for (; j + W <= n; j += W) a0 = vmax(ld(p + j), a0);
-    if (j < n) a1 = vmax(ldp(p + j, n - j, NEG_INF), a1);
+    for (; j + W <= n; j += W) { vf x = ld(p + j); a0 = vmax(x, a0); nan |= x != x; }
+    if (j < n) { vf x = ldp(p + j, n - j, NEG_INF); a1 = vmax(x, a1); nan |= x != x; }
+    for (int i = 0; i < W; i++) if (nan[i]) return __builtin_nanf("");
     return hmax(vmax(vmax(a0, a1), vmax(a2, a3)));
 }
 

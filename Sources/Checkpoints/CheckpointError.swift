@@ -26,6 +26,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case unsupportedConversion(file: String, tensor: String, dtype: SafetensorsDType, target: String)
     /// An element does not fit the requested type (or a BOOL byte is neither 0 nor 1).
     case valueOutOfRange(file: String, tensor: String, index: Int, target: String)
+    /// A weight (or optimizer moment) is NaN or infinite: the model would compute NaN silently.
+    case nonFiniteValue(file: String, tensor: String, index: Int, value: String)
     /// A system call failed; `errno` is the C error number.
     case io(file: String, operation: String, errno: Int32)
 
@@ -67,6 +69,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(file): tensor '\(tensor)': cannot read dtype \(dtype.rawValue) as \(target)"
         case let .valueOutOfRange(file, tensor, index, target):
             return "\(file): tensor '\(tensor)': element \(index) does not fit in \(target)"
+        case let .nonFiniteValue(file, tensor, index, value):
+            return "\(file): tensor '\(tensor)': element \(index) is \(value); weights must be finite numbers"
         case let .io(file, operation, code):
             return "\(file): \(operation) failed: \(systemErrorMessage(code))"
         }

@@ -108,6 +108,15 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// NaN scores are not a fully masked row: the output is NaN, not zeros.
+    func testNaNQueriesGiveNaNNotZeros() {
+        let q = Tensor(repeating: .nan, shape: [1, 2, 2, 4]), k = rand([1, 2, 3, 4]), v = rand([1, 2, 3, 4])
+        var g = RandomGenerator(seed: 1)
+        let y = Tensor.attention(query: q, key: k, value: v, heads: 2, layout: .headsFirst, mask: nil, bias: nil, scale: 0.5,
+                                 dropout: 0, generator: &g)
+        XCTAssertTrue(y.scalars.allSatisfy(\.isNaN), "\(y.scalars)")
+    }
+
     func testFullyMaskedQueriesGiveZerosNotNaN() {
         let m = Tensor(repeating: 1, shape: [1, 1, 2, 3])
         let q = rand([1, 2, 2, 4]), k = rand([1, 2, 3, 4]), v = rand([1, 2, 3, 4])

@@ -79,6 +79,24 @@ final class ValidationTests: XCTestCase {
         }
     }
 
+    /// A NaN or ∞ in a weight is refused with the tensor and element named (F32 and F16 alike).
+    func testNonFiniteWeights() {
+        let header = #"{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]}, "#
+            + #""b": {"dtype": "F16", "shape": [2], "data_offsets": [12, 16]}}"#
+        let floats: [Float] = [1, .nan, 2]
+        let data = floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+            + withUnsafeBytes(of: UInt16(0x3C00).littleEndian, Array.init) + withUnsafeBytes(of: UInt16(0xFC00).littleEndian, Array.init)
+        let json = Array(header.utf8)
+        let bytes = withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json + data
+        assertCheckpointError(try parse(bytes).tensor("a"), mentions: [fileName, "'a'", "element 1", "nan"]) {
+            if case .nonFiniteValue(_, "a", 1, _) = $0 { true } else { false }
+        }
+        assertCheckpointError(try parse(bytes).tensor("b", shape: [2]), mentions: [fileName, "'b'", "element 1", "-inf"]) {
+            if case .nonFiniteValue(_, "b", 1, _) = $0 { true } else { false }
+        }
+        XCTAssertEqual(try parse(bytes).floats("a").count, 3, "raw access still reads what the file holds")
+    }
+
     func testInvalidShapes() {
         let cases: [(String, String)] = [("[2, -3]", "negative"), ("[2.5]", "not an integer"), ("[1e2]", "not an integer"),
                                          (#"["2"]"#, "a string")]

@@ -234,6 +234,27 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    /// A NaN anywhere in a row makes its softmax, log-softmax and log-sum-exp NaN, all-NaN rows
+    /// included (they are not mistaken for fully masked rows, whose softmax is zeros).
+    func testNaNPropagatesThroughSoftmax() {
+        forEachLevel { level in
+            for n in [1, 15, 16, 17, 64, 65, 100] {
+                for position in Set([0, n / 2, n - 1, -1]) {
+                    var x = random(n, -3, 3, seed: UInt64(n))
+                    if position < 0 { x = [Float](repeating: .nan, count: n) } else { x[position] = .nan }
+                    var y = [Float](repeating: 0, count: n), ly = y, lse: [Float] = [0]
+                    tk_softmax_rows(x, &y, 1, n, 0)
+                    tk_softmax_rows(x, &ly, 1, n, 1)
+                    tk_log_sum_exp_rows(x, &lse, 1, n)
+                    let what = "n \(n) NaN at \(position) level \(level)"
+                    XCTAssertTrue(y.allSatisfy(\.isNaN), "softmax " + what)
+                    XCTAssertTrue(ly.allSatisfy(\.isNaN), "log-softmax " + what)
+                    XCTAssertTrue(lse[0].isNaN, "log-sum-exp " + what)
+                }
+            }
+        }
+    }
+
     func testSoftmaxBackwardRows() {
         forEachLevel { level in
             for n in Self.widths {
