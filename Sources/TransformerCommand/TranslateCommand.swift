@@ -1,6 +1,7 @@
 // `transformer translate`: translates lines of text with an encoder-decoder model directory,
 // batched, writing one line per input line in input order (the paper's §6.1 decoding).
 import ArgumentParser
+import Evaluation
 import Foundation
 import Generation
 import Models
@@ -80,21 +81,24 @@ struct TranslateCommand: ParsableCommand {
     }
 }
 
-/// Lines of a file, or of stdin when `path` is nil (a final newline ends the last line).
+/// Lines of a file, or of stdin when `path` is nil, read as `score` reads them (`Segments.lines`:
+/// split on newlines, trailing whitespace such as a CR dropped). Bytes that are not UTF-8 are an
+/// error naming the line, rather than replaced by U+FFFD and translated anyway.
 func readTextLines(_ path: String?) throws -> [String] {
-    guard let path else {
-        var lines: [String] = []
-        while let line = readLine(strippingNewline: true) { lines.append(line) }
-        return lines
+    let data: Data
+    if let path {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw DecodingCommandError("input file '\(path)' does not exist")
+        }
+        guard let contents = FileManager.default.contents(atPath: path) else { throw DecodingCommandError("cannot read '\(path)'") }
+        data = contents
+    } else {
+        data = FileHandle.standardInput.readDataToEndOfFile()
     }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-        throw DecodingCommandError("input file '\(path)' does not exist")
+    do { return try Segments.lines(utf8: data) } catch EvaluationError.invalidUTF8(let line) {
+        throw DecodingCommandError("\(path ?? "<stdin>"):\(line): not valid UTF-8")
     }
-    guard let data = FileManager.default.contents(atPath: path) else { throw DecodingCommandError("cannot read '\(path)'") }
-    var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if lines.last == "" { lines.removeLast() }
-    return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
 }
 
 /// stdout, or a file written in one go at the end.
