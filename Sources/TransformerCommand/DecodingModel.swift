@@ -64,7 +64,7 @@ struct DecodingModel {
 
 /// Decoding options shared by translate and evaluate.
 struct SearchOptions: ParsableArguments {
-    @Option(help: "Beam size; 1 is greedy decoding (the paper used 4).")
+    @Option(help: "Beam size, 1...1024; 1 is greedy decoding (the paper used 4).")
     var beam = 4
 
     @Option(help: "GNMT length penalty α: hypotheses are ranked by log P / ((5 + |Y|)/6)^α.")
@@ -83,7 +83,9 @@ struct SearchOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        // Beyond a few hundred, time grows faster than the beam (beam 1000: ~15 s for one short
+        // sentence here); a cap turns a typo such as 100000 into an error instead of a hang.
+        guard beam >= 1 && beam <= 1024 else { throw ValidationError("--beam must be in 1...1024") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard lengthPenalty.isFinite && lengthPenalty >= 0 else { throw ValidationError("--length-penalty must be a finite number ≥ 0") }
         guard maxLengthA.isFinite && maxLengthA >= 0 && maxLengthA <= 1000 else { throw ValidationError("--max-length-a must be in [0, 1000]") }
