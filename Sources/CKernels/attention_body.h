@@ -8,34 +8,6 @@
 // [B, H, T, S] weight tensor (element e uses counter first + e), so it is regenerated in backward
 // instead of stored; only P is kept. Formulas and layouts: include/Attention.h.
 
-/// Transposes 16 vectors in place (rows in, columns out): pairs interleaved within 128-bit lanes,
-/// then pairs of pairs, then 128-bit lanes exchanged twice.
-INL void transpose16(vf r[16]) {
-    vf t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
-        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-        r[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-        r[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-        r[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = __builtin_shufflevector(r[i], r[i + 4], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        t[i + 4] = __builtin_shufflevector(r[i], r[i + 4], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-        t[i + 8] = __builtin_shufflevector(r[i + 8], r[i + 12], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        t[i + 12] = __builtin_shufflevector(r[i + 8], r[i + 12], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = __builtin_shufflevector(t[i], t[i + 8], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        r[i + 4] = __builtin_shufflevector(t[i + 4], t[i + 12], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        r[i + 8] = __builtin_shufflevector(t[i], t[i + 8], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-        r[i + 12] = __builtin_shufflevector(t[i + 4], t[i + 12], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-    }
-}
-
 /// Keys (or values) of one head transposed to [width][sp] (sp = s rounded up to W, zero tail),
 /// so a query's scores are vectors over keys. Whole 16×16 blocks go through registers (the
 /// element-by-element loop was ~8 % of the attention backward: a scalar load and store each).
@@ -45,7 +17,7 @@ static void attention_transpose(const float *rows, long row_stride, long s, long
         for (long j0 = 0; j0 < full; j0 += W) {
             vf r[W];
             for (int i = 0; i < W; i++) r[i] = ld(rows + (j0 + i) * row_stride + c0);
-            transpose16(r);
+            tk_transpose16(r);
             for (int i = 0; i < W; i++) st(out + (c0 + i) * sp + j0, r[i]);
         }
     for (long c = 0; c < width; c++) {

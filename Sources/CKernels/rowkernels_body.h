@@ -3,6 +3,7 @@
 // Reductions use fixed lane assignments and a fixed final order, so a row's result depends only
 // on its contents and length.
 #include "rowmath.h"
+#include "transpose16.h"
 #include "rowkernels_table.h"
 
 #define NEG_INF (-__builtin_inff())

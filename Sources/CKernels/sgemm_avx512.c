@@ -2,6 +2,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "sgemm_impl.h"
+#include "transpose16.h"
 
 #define TK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #define MR TK_AVX512_MR
@@ -172,33 +173,6 @@ TK_TARGET void tk_pack_copy_avx512(TK_PACK_ARGS) {
     }
 }
 
-// Transposes 16 vectors of 16 floats in registers (rows in, columns out).
-TK_TARGET static inline void transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
-    }
-}
-
 // One 16×16 block: `rows` source vectors of 16 steps (zeros past them) loaded, transposed, and
 // stored as `steps` steps of `width` floats, lanes under `out`. Steps before `spill` store all 16
 // lanes: those past `width` land on the next steps, whose own stores then overwrite them. Every
@@ -223,7 +197,7 @@ TK_TARGET static inline __attribute__((always_inline)) void transpose_block(
             r[i] = _mm512_setzero_ps();
         }
     }
-    transpose16(r);
+    tk_transpose16(r);
 #pragma clang loop unroll(full)
     for (int q = 0; q < 16; q++) {
         if (q < steps) {
