@@ -57,7 +57,7 @@ extension Tokenizer {
         withUnk.unkToken = specials.unk
         let added = names.enumerated().map { AddedToken(id: Int32($0), content: $1, special: true) }
         let bos = Int32(names.firstIndex(of: specials.bos) ?? 0), eos = Int32(names.firstIndex(of: specials.eos) ?? 0)
-        return Tokenizer(model: withUnk, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
+        return Tokenizer(model: .bpe(withUnk), normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
                          addedTokens: added, prefixIDs: [bos], suffixIDs: [eos], specialTokens: specials)
     }
 

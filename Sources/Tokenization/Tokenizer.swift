@@ -7,13 +7,13 @@ struct AddedToken: Sendable, Equatable {
     var special: Bool
 }
 
-/// A byte-level BPE tokenizer: normalizer → pre-tokenizer → BPE model, and back through
-/// the decoder; saved and loaded as Hugging Face `tokenizer.json`.
+/// A subword tokenizer: normalizer → pre-tokenizer → subword model → post-processor, and back
+/// through the decoder; saved and loaded as Hugging Face `tokenizer.json`.
 ///
 /// Text is encoded as text: a literal `<eos>` in the input becomes ordinary tokens,
 /// never the special id, so `decode(encode(s)) == s` for every string.
 public struct Tokenizer: Sendable {
-    let model: BPEModel
+    let model: SubwordModel
     public let normalizer: [NormalizerStep]
     public let preTokenizer: [PreTokenizerStep]
     public let decoder: [DecoderStep]
@@ -33,7 +33,7 @@ public struct Tokenizer: Sendable {
     let byteLevel: Bool
     let preTokenizerBody: [PreTokenizerStep]
 
-    init(model: BPEModel, normalizer: [NormalizerStep], preTokenizer: [PreTokenizerStep], decoder: [DecoderStep],
+    init(model: SubwordModel, normalizer: [NormalizerStep], preTokenizer: [PreTokenizerStep], decoder: [DecoderStep],
          addedTokens: [AddedToken], prefixIDs: [Int32], suffixIDs: [Int32], specialTokens: SpecialTokens) {
         self.model = model
         self.normalizer = normalizer
@@ -133,7 +133,7 @@ private struct UnsafeSendableBuffer<T>: @unchecked Sendable {
 struct Encoder {
     private let tokenizer: Tokenizer
     private var preTokenizer: PreTokenizer
-    private var merger = WordMerger()
+    private var scratch = SubwordScratch()
     private var pieces: [Range<Int>] = []
     private var cache = ByteStringTable(capacity: 64)  // grows; single encodes stay cheap
     private var cacheStarts: [Int] = [0]
@@ -164,7 +164,7 @@ struct Encoder {
             return
         }
         let start = out.count
-        tokenizer.model.encodePiece(piece, byteLevel: tokenizer.byteLevel, merger: &merger, into: &out)
+        tokenizer.model.encodePiece(piece, byteLevel: tokenizer.byteLevel, scratch: &scratch, into: &out)
         if piece.count < Encoder.cacheableLength && cache.count < Encoder.cacheLimit {
             _ = cache.insert(piece)
             cacheIDs += out[start...]

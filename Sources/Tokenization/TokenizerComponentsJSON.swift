@@ -4,6 +4,20 @@ import JSONText
 enum TokenizerJSON {
     typealias Fail = (String) -> TokenizationError
 
+    /// Ids index dense tables, so a stray huge id must not allocate gigabytes.
+    static let maxID = 1 << 24
+
+    /// A `"vocab": {token: id}` object as (token bytes, id) pairs, every id in 0..<maxID.
+    static func vocabulary(_ members: [(key: String, value: JSONValue)], _ invalid: Fail) throws -> [([UInt8], Int32)] {
+        var vocab: [([UInt8], Int32)] = []
+        vocab.reserveCapacity(members.count)
+        for (token, idValue) in members {
+            guard let id = idValue.int, (0..<maxID).contains(id) else { throw invalid("vocab id of \"\(token)\" is not an integer in 0..<\(maxID)") }
+            vocab.append((Array(token.utf8), Int32(id)))
+        }
+        return vocab
+    }
+
     static func sequence(_ key: String, _ items: [JSONValue]) -> JSONValue {
         switch items.count {
         case 0: return .null

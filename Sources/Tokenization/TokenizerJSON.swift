@@ -24,46 +24,8 @@ extension Tokenizer {
             throw unsupported("\(key) (set it to null)")
         }
         guard let model = root["model"], case .object = model else { throw invalid("no \"model\"") }
-        let type = model["type"]?.string ?? "BPE"
-        guard type == "BPE" else { throw unsupported("model type \(type) (only BPE)") }
-        if let d = model["dropout"], !d.isNull, d.double != 0 { throw unsupported("BPE dropout") }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let v = model[key], !v.isNull, v.string != "" { throw unsupported("BPE \(key)") }
-        }
-        guard case let .object(vocabMembers)? = model["vocab"] else { throw invalid("model has no \"vocab\" object") }
-        // Ids index dense tables, so a stray huge id must not allocate gigabytes.
-        let maxID = 1 << 24
-        var vocab: [([UInt8], Int32)] = []
-        vocab.reserveCapacity(vocabMembers.count)
-        for (token, idValue) in vocabMembers {
-            guard let id = idValue.int, (0..<maxID).contains(id) else { throw invalid("vocab id of \"\(token)\" is not an integer in 0..<\(maxID)") }
-            vocab.append((Array(token.utf8), Int32(id)))
-        }
-        var merges: [([UInt8], [UInt8])] = []
-        for (n, m) in (model["merges"]?.array ?? []).enumerated() {
-            if let s = m.string {
-                let parts = s.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw invalid("merge \(n) \"\(s)\" is not two tokens separated by a space") }
-                merges.append((Array(parts[0]), Array(parts[1])))
-            } else if let pair = m.array, pair.count == 2, let a = pair[0].string, let b = pair[1].string {
-                merges.append((Array(a.utf8), Array(b.utf8)))
-            } else {
-                throw invalid("merge \(n) is neither \"a b\" nor [\"a\", \"b\"]")
-            }
-        }
-        var bpe: BPEModel
-        do {
-            bpe = try BPEModel(vocab: vocab, merges: merges)
-        } catch let .mergeTokenMissing(token) {
-            throw invalid("a merge uses \"\(String(decoding: token, as: UTF8.self))\", which is not in the vocabulary")
-        } catch {
-            throw invalid("negative id in the vocabulary")
-        }
-        bpe.unkToken = model["unk_token"]?.string
-        bpe.fuseUnk = model["fuse_unk"]?.bool ?? false
-        bpe.byteFallback = model["byte_fallback"]?.bool ?? false
-        bpe.ignoreMerges = model["ignore_merges"]?.bool ?? false
-
+        let subwordModel = try SubwordModel.fromJSON(model, invalid: invalid, unsupported: unsupported)
+        let maxID = TokenizerJSON.maxID
         var added: [AddedToken] = []
         for t in root["added_tokens"]?.array ?? [] {
             guard let id = t["id"]?.int, (0..<maxID).contains(id), let content = t["content"]?.string else {
@@ -80,7 +42,7 @@ extension Tokenizer {
         }
         let decoder = try TokenizerJSON.decoder(root["decoder"], unsupported)
         let (prefix, suffix) = try TokenizerJSON.postProcessor(root["post_processor"], unsupported, invalid)
-        self.init(model: bpe, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
+        self.init(model: subwordModel, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
                   addedTokens: added, prefixIDs: prefix, suffixIDs: suffix, specialTokens: specialTokens)
     }
 
@@ -96,27 +58,13 @@ extension Tokenizer {
                      ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
                      ("special", .bool(t.special))])
         })
-        var vocab: [(key: String, value: JSONValue)] = []
-        for (id, token) in model.tokens.enumerated() where !token.isEmpty {
-            vocab.append((String(decoding: token, as: UTF8.self), .integer(id)))
-        }
-        let merges = JSONValue.array(model.merges.map { a, b in
-            .array([.string(String(decoding: model.tokens[Int(a)], as: UTF8.self)),
-                    .string(String(decoding: model.tokens[Int(b)], as: UTF8.self))])
-        })
-        let modelJSON = JSONValue.object([
-            ("type", .string("BPE")), ("dropout", .null), ("unk_token", model.unkToken.map(JSONValue.string) ?? .null),
-            ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(model.fuseUnk)),
-            ("byte_fallback", .bool(model.byteFallback)), ("ignore_merges", .bool(model.ignoreMerges)),
-            ("vocab", .object(vocab)), ("merges", merges),
-        ])
         let root = JSONValue.object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", added),
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
             ("post_processor", postProcessorJSON()),
             ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
-            ("model", modelJSON),
+            ("model", model.json()),
         ])
         var out: [UInt8] = []
         root.writePretty(to: &out, indent: 0)
