@@ -50,9 +50,14 @@ struct DecodingModel {
         return m
     }
 
-    /// Source ids as training collates them (`EncoderDecoderModel.sourceSequence`); nil for a blank line.
-    func sourceIDs(_ line: String, model: EncoderDecoderModel) -> [Int32]? {
-        line.allSatisfy(\.isWhitespace) ? nil : model.sourceSequence(tokenizer.encode(line))
+    /// Source ids as training collates them (`EncoderDecoderModel.sourceSequence`), cut to `limit`
+    /// with a warning naming `place` (file:line); nil for a blank line.
+    func sourceIDs(_ line: String, model: EncoderDecoderModel, limit: InputLengthLimit, place: String) -> [Int32]? {
+        guard !line.allSatisfy(\.isWhitespace) else { return nil }
+        let tokens = tokenizer.encode(line)
+        let (ids, originalCount) = limit.apply(tokens, suffix: model.sourceSequence([]))
+        if let originalCount { warnTruncated(place, originalCount, limit) }
+        return ids
     }
 
     /// The text of a hypothesis, without its <eos> and special tokens, on one line.
@@ -60,6 +65,12 @@ struct DecodingModel {
         let s = tokenizer.decode(h.content(eos: Int32(config.eosId)), skipSpecial: true)
         return String(s.map { $0.isNewline ? " " : $0 })
     }
+}
+
+/// The warning every command gives for an input cut to the length limit.
+func warnTruncated(_ place: String, _ count: Int, _ limit: InputLengthLimit) {
+    FileHandle.standardError.write(Data(("warning: \(place): input has \(count) tokens; only the first \(limit.maxTokens) are used "
+                                         + "(--max-input-length)\n").utf8))
 }
 
 /// Decoding options shared by translate and evaluate.
@@ -79,10 +90,16 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "Output length cap a·|source| + b tokens: b (the paper: input length + 50).")
     var maxLengthB = 50
 
+    @Option(help: "Longest source in tokens (with <eos>); longer lines are cut to it, with a warning naming the line.")
+    var maxInputLength = InputLengthLimit.defaultTokens
+
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
+    var inputLimit: InputLengthLimit { InputLengthLimit(maxTokens: maxInputLength) }
+
     func validate() throws {
+        guard maxInputLength >= 2 && maxInputLength <= 1_000_000 else { throw ValidationError("--max-input-length must be in 2...1000000") }
         // Beyond a few hundred, time grows faster than the beam (beam 1000: ~15 s for one short
         // sentence here); a cap turns a typo such as 100000 into an error instead of a hang.
         guard beam >= 1 && beam <= 1024 else { throw ValidationError("--beam must be in 1...1024") }

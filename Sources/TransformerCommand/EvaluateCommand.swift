@@ -38,7 +38,9 @@ struct EvaluateCommand: ParsableCommand {
         guard sources.count == references.count else {
             throw DecodingCommandError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
         }
-        let ids = sources.map { loaded.sourceIDs($0, model: translator.model) }
+        let ids = sources.enumerated().map { k, line in
+            loaded.sourceIDs(line, model: translator.model, limit: search.inputLimit, place: "\(source):\(k + 1)")
+        }
         let nonEmpty = ids.indices.filter { ids[$0] != nil }
         let start = DispatchTime.now().uptimeNanoseconds
         let translated = translator.translate(nonEmpty.map { ids[$0] ?? [] })

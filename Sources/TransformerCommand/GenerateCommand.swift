@@ -35,6 +35,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed (default: a random one).")
     var seed: UInt64?
 
+    @Option(help: "Longest prompt in tokens (with <bos>); a longer one is cut to it, with a warning.")
+    var maxInputLength = InputLengthLimit.defaultTokens
+
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
@@ -44,13 +47,16 @@ struct GenerateCommand: ParsableCommand {
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
+        guard maxInputLength >= 2 && maxInputLength <= 1_000_000 else { throw ValidationError("--max-input-length must be in 2...1000000") }
     }
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
         let loaded = try DecodingModel(directory: model)
         let lm = try loaded.decoderOnly(for: "generate")
-        let ids = [Int32(loaded.config.bosId)] + loaded.tokenizer.encode(prompt)
+        let limit = InputLengthLimit(maxTokens: maxInputLength)
+        let (ids, originalCount) = limit.apply([Int32(loaded.config.bosId)] + loaded.tokenizer.encode(prompt))
+        if let originalCount { warnTruncated("--prompt", originalCount, limit) }
         if let limit = lm.positionLimit, ids.count >= limit {
             throw DecodingCommandError("the prompt has \(ids.count) tokens; this model has positions for \(limit)")
         }

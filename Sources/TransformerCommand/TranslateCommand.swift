@@ -46,7 +46,7 @@ struct TranslateCommand: ParsableCommand {
         if input == nil && isatty(0) != 0 {
             var index = 0
             while let line = readLine(strippingNewline: true) {
-                translate([line], first: index, loaded: loaded, translator: translator, to: &out)
+                translate([line], first: index, place: "<stdin>", loaded: loaded, translator: translator, to: &out)
                 index += 1
             }
             return try out.close()
@@ -57,16 +57,19 @@ struct TranslateCommand: ParsableCommand {
         var start = 0
         while start < lines.count {
             let part = lines[start..<min(lines.count, start + chunk)]
-            translate(part, first: start, loaded: loaded, translator: translator, to: &out)
+            translate(part, first: start, place: input ?? "<stdin>", loaded: loaded, translator: translator, to: &out)
             start += part.count
         }
         try out.close()
     }
 
-    /// Translates `lines` (numbered from `first` in n-best output) and writes their results in order.
-    private func translate(_ lines: ArraySlice<String>, first: Int, loaded: DecodingModel, translator: Translator,
-                           to out: inout OutputStream) {
-        let sources = lines.map { loaded.sourceIDs($0, model: translator.model) }
+    /// Translates `lines` (numbered from `first` in n-best output; line `first` + 1 of `place` in
+    /// warnings) and writes their results in order.
+    private func translate(_ lines: ArraySlice<String>, first: Int, place: String, loaded: DecodingModel,
+                           translator: Translator, to out: inout OutputStream) {
+        let sources = lines.enumerated().map { k, line in
+            loaded.sourceIDs(line, model: translator.model, limit: search.inputLimit, place: "\(place):\(first + k + 1)")
+        }
         let nonEmpty = sources.indices.filter { sources[$0] != nil }
         let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
         var results = [[Hypothesis]](repeating: [], count: sources.count)
