@@ -11,6 +11,7 @@ public final class DecoderOnlyModel: Module {
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
+        try config.checkModelFits()
         guard config.family == .decoderOnly else { throw ConfigError("config family is \(config.family.rawValue), not decoder-only") }
         self.config = config
         var g = RandomGenerator(seed: seed)

@@ -15,6 +15,7 @@ public final class EncoderDecoderModel: Module {
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
+        try config.checkModelFits()
         guard config.family == .encoderDecoder else { throw ConfigError("config family is \(config.family.rawValue), not encoder-decoder") }
         self.config = config
         var g = RandomGenerator(seed: seed)

@@ -11,6 +11,7 @@ public final class EncoderOnlyModel: Module {
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
+        try config.checkModelFits()
         guard config.family == .encoderOnly else { throw ConfigError("config family is \(config.family.rawValue), not encoder-only") }
         self.config = config
         var g = RandomGenerator(seed: seed)

@@ -38,30 +38,15 @@ public struct ModelSummary: Codable {
         case crossAttentionBytesPerSourceToken = "cross_attention_bytes_per_source_token"
     }
 
+    /// Counted from the config alone: nothing is allocated, so any valid config can be inspected.
     public init(config: TransformerConfig) throws {
-        let model = try AnyTransformerModel(config: config).module
-        var order: [String] = [], counts: [String: Int] = [:]
-        for (name, tensor) in model.namedParameters() {
-            let key = ModelSummary.componentName(name)
-            if counts[key] == nil { order.append(key) }
-            counts[key, default: 0] += tensor.count
-        }
-        components = order.map { Component(name: $0, parameters: counts[$0]!) }
-        totalParameters = counts.values.reduce(0, +)
+        try config.validate()
+        components = config.parameterCounts().map { Component(name: $0.component, parameters: $0.parameters) }
+        totalParameters = components.reduce(0) { $0 + $1.parameters }
         let bytes = MemoryLayout<Float>.size
         let kvPerLayer = config.attention == .mla ? config.mlaLatent + config.mlaRopeDim : 2 * config.keyValueHeads * config.headDimension
         kvCacheBytesPerToken = config.family == .encoderOnly ? 0 : config.decoderLayers * kvPerLayer * bytes
         crossAttentionBytesPerSourceToken = config.family == .encoderDecoder
             ? config.decoderLayers * 2 * config.keyValueHeads * config.headDimension * bytes : 0
-    }
-
-    /// "encoder.layers.3.selfAttention.query.weight" → "encoder.selfAttention": layers summed.
-    static func componentName(_ name: String) -> String {
-        let parts = name.split(separator: ".").map(String.init)
-        guard let i = parts.firstIndex(of: "layers"), i + 2 < parts.count else {
-            return parts.count > 1 ? parts.dropLast().prefix(2).joined(separator: ".") : name
-        }
-        let sub = parts[i + 2].hasSuffix("AddNorm") ? "norms" : parts[i + 2]
-        return (parts[..<i] + [sub]).joined(separator: ".")
     }
 }

@@ -114,6 +114,11 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     /// Checks every constraint; the error names the key.
     public func validate() throws {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws { if !ok { throw ConfigError(message()) } }
+        // Upper bounds first: they keep every size computed from the config far from overflow, and
+        // turn a typo (10^8 layers) into an error instead of a minutes-long build.
+        for (key, value, limit) in TransformerConfig.dimensionLimits(self) where value > limit {
+            throw ConfigError("\(key) (\(value)) is above the largest supported value \(limit)")
+        }
         try require(dModel > 0, "d_model must be positive (got \(dModel))")
         try require(heads > 0 && dModel % heads == 0, "heads (\(heads)) must be positive and divide d_model (\(dModel))")
         try require(keyValueHeads > 0 && heads % keyValueHeads == 0, "kv_heads (\(keyValueHeads)) must be positive and divide heads (\(heads))")
@@ -140,6 +145,17 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         for (name, id) in [("pad_id", padId), ("bos_id", bosId), ("eos_id", eosId)] {
             try require(id >= 0 && id < vocab, "\(name) (\(id)) must be a token id below the vocabulary size \(vocab)")
         }
+    }
+
+    /// Each dimension with its upper bound: far above any real model (GPT-3 has d_model 12,288,
+    /// 96 layers, ff 49,152; vocabularies reach 256,000), far below where sizes overflow.
+    static func dimensionLimits(_ c: TransformerConfig) -> [(String, Int, Int)] {
+        [("d_model", c.dModel, 1 << 16), ("heads", c.heads, 1 << 12), ("kv_heads", c.kvHeads ?? 0, 1 << 12),
+         ("mla_latent", c.mlaLatent, 1 << 16), ("mla_rope_dim", c.mlaRopeDim, 1 << 12),
+         ("mla_query_latent", c.mlaQueryLatent ?? 0, 1 << 16),
+         ("encoder_layers", c.encoderLayers, 1 << 12), ("decoder_layers", c.decoderLayers, 1 << 12),
+         ("ff", c.ff, 1 << 20), ("src_vocab", c.srcVocab, 1 << 24), ("tgt_vocab", c.tgtVocab, 1 << 24),
+         ("max_len", c.maxLen, 1 << 22)]
     }
 
     /// Reads and validates a config file; errors name the file.
