@@ -30,6 +30,27 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case nonFiniteValue(file: String, tensor: String, index: Int, value: String)
     /// A system call failed; `errno` is the C error number.
     case io(file: String, operation: String, errno: Int32)
+    /// A zip archive (pytorch_model.bin) that is malformed or not the archive torch.save writes.
+    case invalidArchive(file: String, reason: String)
+    /// A zip entry stored compressed: torch.save stores every record uncompressed.
+    case compressedEntry(file: String, entry: String, method: Int)
+    /// A file in torch.save's pre-1.6 format (`_use_new_zipfile_serialization=False`).
+    case legacyTorchFormat(file: String)
+    /// data.pkl is malformed; `offset` counts from the start of the pickle.
+    case invalidPickle(file: String, offset: Int, reason: String)
+    /// A pickle opcode outside the few a state dict needs.
+    case forbiddenOpcode(file: String, offset: Int, opcode: String)
+    /// A pickle global (a Python callable or class) outside the allow-list of a state dict.
+    case forbiddenGlobal(file: String, offset: Int, name: String)
+    /// A tensor refers to a storage record the archive lacks.
+    case missingStorage(file: String, tensor: String, key: String)
+    /// A tensor's view (offset, shape, strides) reaches past its storage, or the storage record
+    /// does not have the size the pickle declares.
+    case storageOutOfBounds(file: String, tensor: String, reason: String)
+    /// A sharded checkpoint's index (model.safetensors.index.json) is malformed or disagrees with its shards.
+    case invalidIndex(file: String, reason: String)
+    /// A model directory holds none of the weight files looked for.
+    case noWeights(directory: String, lookedFor: [String])
 
     public var description: String {
         switch self {
@@ -73,6 +94,28 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "\(file): tensor '\(tensor)': element \(index) is \(value); weights must be finite numbers"
         case let .io(file, operation, code):
             return "\(file): \(operation) failed: \(systemErrorMessage(code))"
+        case let .invalidArchive(file, reason):
+            return "\(file): not a valid torch.save zip archive: \(reason)"
+        case let .compressedEntry(file, entry, method):
+            return "\(file): zip entry '\(entry)' is compressed (method \(method)); torch.save stores entries uncompressed"
+        case let .legacyTorchFormat(file):
+            return "\(file): written in torch.save's legacy format (before PyTorch 1.6, or _use_new_zipfile_serialization=False),"
+                + " which cannot be read without running its pickle; re-save it with a current torch:"
+                + " torch.save(torch.load(path, weights_only=True), path)"
+        case let .invalidPickle(file, offset, reason):
+            return "\(file): data.pkl byte \(offset): \(reason)"
+        case let .forbiddenOpcode(file, offset, opcode):
+            return "\(file): data.pkl byte \(offset): pickle opcode \(opcode) is not allowed in a state dict (loading never runs code)"
+        case let .forbiddenGlobal(file, offset, name):
+            return "\(file): data.pkl byte \(offset): global '\(name)' is not allowed in a state dict (loading never runs code)"
+        case let .missingStorage(file, tensor, key):
+            return "\(file): tensor '\(tensor)': storage '\(key)' has no data record in the archive"
+        case let .storageOutOfBounds(file, tensor, reason):
+            return "\(file): tensor '\(tensor)': \(reason)"
+        case let .invalidIndex(file, reason):
+            return "\(file): invalid shard index: \(reason)"
+        case let .noWeights(directory, names):
+            return "\(directory): no weight file found (looked for \(names.joined(separator: ", ")))"
         }
     }
 }

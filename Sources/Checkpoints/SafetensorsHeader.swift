@@ -54,7 +54,7 @@ public struct SafetensorsHeader: Sendable {
     }
 
     /// Parses a header held in memory: `bytes` is the whole file.
-    static func parse(fileBytes bytes: [UInt8], file: String) throws -> SafetensorsHeader {
+    static func parse(fileBytes bytes: UnsafeRawBufferPointer, file: String) throws -> SafetensorsHeader {
         guard bytes.count >= 8 else { throw CheckpointError.fileTooShort(file: file, size: bytes.count) }
         let length = declaredLength(bytes[0..<8])
         let headerLength = try checkedHeaderLength(length, fileSize: bytes.count, file: file)

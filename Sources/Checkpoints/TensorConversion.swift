@@ -3,19 +3,11 @@
 import Models
 
 extension SafetensorsFile {
-    /// A float tensor (F32/F16/BF16/F64 stored), checked against `shape` when given. Every value
-    /// must be finite: a NaN or ∞ in a weight only shows up later as NaN outputs, or not at all
-    /// (attention over scores that are all NaN once gave zeros and a plausible translation).
+    /// A float tensor (F32/F16/BF16/F64 stored) as Float32, checked against `shape` when given;
+    /// every value must be finite (see `firstNonFinite`). Contiguous F32 data is not copied: the
+    /// tensor views the mapped file.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
-        let entry = try entry(name)
-        if let expected, entry.shape != expected {
-            throw CheckpointError.invalidShape(file: path, tensor: name, reason: "expected \(expected), found \(entry.shape)")
-        }
-        let values = try floats(name)
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw CheckpointError.nonFiniteValue(file: path, tensor: name, index: bad, value: "\(values[bad])")
-        }
-        return Tensor(values, shape: entry.shape)
+        try stored(name).floatTensor(in: file, expected: expected)
     }
 
     /// An integer tensor (token ids) as int32, every value in 0..<limit.
@@ -27,6 +19,29 @@ extension SafetensorsFile {
         }
         return Tensor(ints: values.map { Int32($0) }, shape: entry.shape)
     }
+}
+
+/// The index of the first NaN or infinity in `values`, or nil. A NaN or ∞ in a weight only shows
+/// up later as NaN outputs, or not at all (attention over scores that are all NaN once gave zeros
+/// and a plausible translation), so loading refuses them. A vector pass decides whether
+/// there is one: an exponent of all ones, plus one at the exponent's lowest bit, carries into
+/// the sign bit, which no finite magnitude reaches. Only then a scalar scan finds where.
+func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
+    let raw = UnsafeRawBufferPointer(values)
+    let magnitude = SIMD16<UInt32>(repeating: 0x7FFF_FFFF), carry = SIMD16<UInt32>(repeating: 0x0080_0000)
+    var any = SIMD16<UInt32>(repeating: 0)
+    var i = 0
+    while i + 16 <= values.count {
+        any |= (raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<UInt32>.self) & magnitude) &+ carry
+        i += 16
+    }
+    var top = any.max()  // has the sign bit set if any lane has
+    while i < values.count {
+        top |= (values[i].bitPattern & 0x7FFF_FFFF) &+ 0x0080_0000
+        i += 1
+    }
+    guard top & 0x8000_0000 != 0 else { return nil }
+    return values.firstIndex { !$0.isFinite }
 }
 
 extension SafetensorsTensor {

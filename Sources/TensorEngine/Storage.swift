@@ -1,21 +1,45 @@
-// Tensor storage: buffers from a size-class pool (large) or malloc (small).
+// Tensor storage: buffers from a size-class pool (large) or malloc (small), or borrowed memory.
 // glibc returns large blocks to the OS on free, so a buffer allocated anew every training
 // step is page-faulted and zeroed every step; the pool keeps them for reuse instead.
 import Foundation
 
 /// A reference-counted block of memory that tensors view: 64-byte aligned from the pool's
-/// threshold up, 16-byte aligned below it (kernels use unaligned loads).
+/// threshold up, 16-byte aligned below it (kernels use unaligned loads); or memory borrowed
+/// from an owner such as a memory-mapped checkpoint, 4-byte aligned.
 public final class Storage: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let byteCount: Int
-    private let capacity: Int
+    private let owner: Owner
+
+    private enum Owner {
+        case pool(capacity: Int)
+        case borrowed(release: @Sendable () -> Void)
+    }
 
     public init(byteCount: Int) {
         self.byteCount = byteCount
-        (pointer, capacity) = BufferPool.shared.allocate(byteCount)
+        let (pointer, capacity) = BufferPool.shared.allocate(byteCount)
+        self.pointer = pointer
+        owner = .pool(capacity: capacity)
     }
 
-    deinit { BufferPool.shared.release(pointer, capacity: capacity) }
+    /// Views `byteCount` bytes at `pointer` that something else owns: the storage never frees
+    /// them and calls `release` once when it dies (a closure that holds the owner keeps the
+    /// memory alive until then). Tensors may write through any storage, so the memory must be
+    /// writable (a private, copy-on-write file mapping is).
+    public init(borrowing pointer: UnsafeMutableRawPointer, byteCount: Int, release: @escaping @Sendable () -> Void) {
+        precondition(Int(bitPattern: pointer) % MemoryLayout<Float>.alignment == 0, "Storage: borrowed memory must be 4-byte aligned")
+        self.pointer = pointer
+        self.byteCount = byteCount
+        owner = .borrowed(release: release)
+    }
+
+    deinit {
+        switch owner {
+        case .pool(let capacity): BufferPool.shared.release(pointer, capacity: capacity)
+        case .borrowed(let release): release()
+        }
+    }
 }
 
 /// Caches freed large buffers by size class (four classes per power of two).

@@ -33,7 +33,7 @@ final class FuzzTests: XCTestCase {
             _ = try? file.int64s(entry.name)
             _ = try? file.int32s(entry.name)
         }
-        XCTAssertEqual(covered, file.data.count)
+        XCTAssertEqual(covered, file.header.dataLength)
     }
 
     func testMutatedFilesOnlyThrowOrLoad() throws {
@@ -87,6 +87,53 @@ final class FuzzTests: XCTestCase {
         for _ in 0..<2_000 {
             let count = Int.random(in: 0..<64, using: &rng)
             exercise((0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        }
+    }
+}
+
+/// The same for torch.save archives: mutated zips and pickles must only throw or load, and
+/// every tensor of one that loads must read or throw.
+final class PyTorchFuzzTests: XCTestCase {
+    private func exercise(_ bytes: [UInt8]) {
+        guard let file = try? PyTorchFile(bytes: bytes, name: "fuzz.bin") else { return }
+        for entry in file.entries {
+            if let tensor = try? file.tensor(entry.name) { XCTAssertEqual(tensor.shape, entry.shape) }
+            _ = try? file.floats(entry.name)
+            _ = try? file.int64s(entry.name)
+        }
+    }
+
+    func testMutatedArchivesOnlyThrowOrLoad() throws {
+        var rng = SplitMix64(seed: 0xB1B)
+        let interesting: [UInt8] = [0x00, 0x01, 0x02, 0x04, 0x7F, 0x80, 0xFF, 0x28, 0x29, 0x2E, 0x4B, 0x51, 0x52, 0x58, 0x62,
+                                    0x68, 0x71, 0x73, 0x74, 0x75, 0x85, 0x86, 0x8A, 0x93, 0x94, 0x95]
+        for name in ["bin_model/pytorch_model.bin", "zip64.bin", "protocol4.bin", "nested.bin"] {
+            let seed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: HFFixtures.path(name))))
+            exercise(seed)
+            // The pickle is the first record: its bytes lie in the first kilobyte or so.
+            let pickleEnd = min(seed.count, 1_100)
+            for _ in 0..<1_500 {
+                var bytes = seed
+                switch Int.random(in: 0..<5, using: &rng) {
+                case 0:  // truncation
+                    bytes.removeLast(Int.random(in: 1...bytes.count, using: &rng))
+                case 1:  // random bytes anywhere
+                    for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                        bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                    }
+                case 2:  // pickle bytes swapped for opcodes and small numbers
+                    for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                        bytes[Int.random(in: 64..<pickleEnd, using: &rng)] = interesting.randomElement(using: &rng)!
+                    }
+                case 3:  // the central directory and end records (the last few hundred bytes)
+                    let at = Int.random(in: max(0, bytes.count - 700)..<bytes.count, using: &rng)
+                    bytes[at] = interesting.randomElement(using: &rng)!
+                default:  // a pickle byte deleted or duplicated (shifts everything after it)
+                    let at = Int.random(in: 64..<pickleEnd, using: &rng)
+                    if Bool.random(using: &rng) { bytes.remove(at: at) } else { bytes.insert(bytes[at], at: at) }
+                }
+                exercise(bytes)
+            }
         }
     }
 }
