@@ -49,9 +49,12 @@ public struct RunDirectory: Sendable {
 
     public static func checkpointName(step: Int) -> String { "step-" + String(format: "%08d", step) }
 
-    /// Hook run after a checkpoint's files are written and before it is committed; tests make it
-    /// throw to simulate a crash in the middle of a save.
-    nonisolated(unsafe) public static var beforeCommit: (() throws -> Void)?
+    /// Hooks run after a checkpoint's files are written and before it is committed, by run
+    /// directory; tests make one throw to simulate a crash in the middle of a save. Keyed by
+    /// directory so that tests running in parallel never see each other's hook.
+    private static let hooks = HookTable()
+
+    public func setBeforeCommit(_ hook: (@Sendable () throws -> Void)?) { RunDirectory.hooks.set(hook, for: url.path) }
 
     /// Saves a checkpoint and makes it the latest (and the best when `validLoss` improves on the
     /// index's best); then deletes checkpoints beyond the last `keepLast` that are not the best.
@@ -63,7 +66,7 @@ public struct RunDirectory: Sendable {
         let fm = FileManager.default
         try? fm.removeItem(at: partial)
         try TrainingCheckpoint.write(to: partial, module: module, optimizer: optimizer, state: state)
-        try RunDirectory.beforeCommit?()
+        try RunDirectory.hooks.hook(for: url.path)?()
         let index = try self.index()
         if fm.fileExists(atPath: final.path) {
             // Left by a run that stopped between rename and index update, or the same step saved again.
@@ -110,5 +113,21 @@ public struct RunDirectory: Sendable {
     /// The resolved training config saved in the run.
     public func trainingConfig() throws -> TrainingConfig {
         try TrainingConfig.load(from: trainingConfigPath)
+    }
+}
+
+/// The before-commit hooks, behind a lock.
+private final class HookTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hooks: [String: @Sendable () throws -> Void] = [:]
+
+    func set(_ hook: (@Sendable () throws -> Void)?, for key: String) {
+        lock.lock(); defer { lock.unlock() }
+        hooks[key] = hook
+    }
+
+    func hook(for key: String) -> (@Sendable () throws -> Void)? {
+        lock.lock(); defer { lock.unlock() }
+        return hooks[key]
     }
 }

@@ -16,10 +16,10 @@ import Training
         try trainer.run(until: 5)
         let first = try run.checkpoint()
         let weightsAt5 = trainer.model.module.parameters().map(\.scalars)
-        RunDirectory.beforeCommit = { throw TrainingError("simulated crash") }
-        defer { RunDirectory.beforeCommit = nil }
+        run.setBeforeCommit { throw TrainingError("simulated crash") }
+        defer { run.setBeforeCommit(nil) }
         #expect(throws: TrainingError.self) { try trainer.run(until: 7) }
-        RunDirectory.beforeCommit = nil
+        run.setBeforeCommit(nil)
         #expect(try run.checkpoint() == first)
         #expect(FileManager.default.fileExists(atPath: run.checkpointsURL.appendingPathComponent("step-00000007.partial").path))
         // A torn file inside the partial directory does not matter: the index never named it.
