@@ -18,8 +18,6 @@ struct UnigramCorpus {
 
     static let separator: Int32 = -1
 
-    var wordTotal: Int64 { wordCount.reduce(0, +) }
-
     /// `words` in canonical order (see `WordCounting.canonicalOrder`). `coverage` in (0, 1]:
     /// the most frequent characters are required until they cover that share of all characters.
     init(words: [(ArraySlice<UInt8>, Int)], coverage: Double) {
@@ -56,8 +54,6 @@ struct UnigramCorpus {
         }
         self.required = required
     }
-
-    var wordCountTotal: Int { wordCount.count }
 
     /// The UTF-8 of `text[position ..< position + length]`.
     func string(at position: Int, length: Int) -> String {

@@ -76,14 +76,14 @@ struct TrainingLattice {
                     let base = alpha[i] - z, p = s + i
                     let c = m.charPiece[Int(m.text[p])]
                     var b = (c >= 0 ? m.score[Int(c)] : m.unkScore) + beta[i + 1]
-                    if c >= 0 { expected[Int(c)] &+= Int64(weight * exp(base + b)) }
+                    if c >= 0 { expected[Int(c)] &+= Int64(weight * exp(base + b) + 0.5) }
                     for k in Int(m.occurrences.start[p])..<Int(m.occurrences.start[p + 1]) {
                         let piece = Int(m.occurrences.piece[k])
                         let sc = m.score[piece]
                         if sc == -.infinity { continue }
                         let t = sc + beta[i + Int(m.occurrences.length[k])]
                         b = logAdd(b, t)
-                        expected[piece] &+= Int64(weight * exp(base + t))
+                        expected[piece] &+= Int64(weight * exp(base + t) + 0.5)
                     }
                     beta[i] = b
                 }

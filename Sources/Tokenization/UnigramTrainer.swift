@@ -97,7 +97,9 @@ public struct UnigramTrainer: Sendable {
     private func finalPieces(_ model: UnigramTrainingModel, budget: Int) -> [([UInt8], Double)] {
         let corpus = model.corpus
         var chosen: [([UInt8], Double)] = []
-        var isChosen = Set<[UInt8]>()
+        // Special tokens and byte pieces have their own ids already.
+        var isChosen = Set(specialTokens.inIDOrder.map { Array($0.utf8) })
+        if byteFallback { isChosen.formUnion((0...255).map { Array(UnigramVocabulary.bytePiece(UInt8($0)).utf8) }) }
         var penalty = 0.0
         let minScore = model.minScore
         let required = corpus.chars.indices.filter { corpus.required[$0] }
@@ -105,6 +107,7 @@ public struct UnigramTrainer: Sendable {
         for c in required {
             var utf8: [UInt8] = []
             UTF8Scalars.append(corpus.chars[c], to: &utf8)
+            if isChosen.contains(utf8) { continue }
             if model.charPiece[c] >= 0 {
                 chosen.append((utf8, model.score[Int(model.charPiece[c])]))
             } else {

@@ -31,6 +31,23 @@ final class UnigramTrainerTests: XCTestCase {
         XCTAssertEqual(one.rounds, three.rounds)
     }
 
+    func testCLIFixtureIsReproduced() throws {
+        // ours_unigram.json came from `transformer tokenizer train --model unigram --vocab-size 300 corpus.txt`
+        // (scripts/trainer_fixtures.py); Hugging Face `tokenizers` loads it. Pruning turns on
+        // small differences, and libm's exp/log may differ in the last bit on another CPU or
+        // system, so this asks for nearly the same vocabulary rather than the same bytes.
+        let fixture = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("ours_unigram.json")))))
+        var expected: [String: Double] = [:]
+        for entry in fixture["model"]?["vocab"]?.array ?? [] {
+            if let piece = entry.array?.first?.string, let score = entry.array?.last?.double { expected[piece] = score }
+        }
+        let trained = try trainer(300).train(files: [Fixtures.corpus]).pieces
+        XCTAssertEqual(expected.count, 300)
+        let shared = trained.filter { expected[$0.piece] != nil }
+        XCTAssertGreaterThan(shared.count, 290)
+        for piece in shared { XCTAssertEqual(piece.score, expected[piece.piece] ?? 1, accuracy: 0.05, piece.piece) }
+    }
+
     func testRequestedSizeSpecialTokensFirstAndScoresAreLogProbabilities() throws {
         let vocabulary = try trainer(300).train(files: [Fixtures.corpus])
         XCTAssertEqual(vocabulary.pieces.count, 300)

@@ -45,6 +45,13 @@ final class WordPieceTrainerTests: XCTestCase {
         XCTAssertEqual(two.jsonDocument(), again.jsonDocument())
     }
 
+    func testCLIFixtureIsReproduced() throws {
+        // ours_wordpiece.json came from `transformer tokenizer train --model wordpiece --vocab-size 500 corpus.txt`
+        // (scripts/trainer_fixtures.py); Hugging Face `tokenizers` loads it.
+        let fixture = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("ours_wordpiece.json")))
+        XCTAssertEqual(Data(try trainer(500).train(files: [Fixtures.corpus]).jsonDocument()), fixture)
+    }
+
     func testRequestedSizeWithSpecialTokensFirst() throws {
         let vocabulary = try trainer(500).train(files: [Fixtures.corpus])
         XCTAssertEqual(vocabulary.tokens.count, 500)
