@@ -9,8 +9,8 @@ public struct UnigramRound: Sendable, Equatable {
     public let pieceCount: Int
     /// Σ over distinct words of count × log P(word) under the model of this round.
     public let logLikelihood: Double
-    /// True for the first E step of the seed vocabulary or after a pruning step.
-    public let afterPruning: Bool
+    /// True for the first E step of a stage: on the seed vocabulary, or right after pruning.
+    public let startsStage: Bool
 }
 
 /// Learns a Unigram vocabulary from text files (one sentence per line).
@@ -65,7 +65,7 @@ public struct UnigramTrainer: Sendable {
         while true {
             for iteration in 0..<subIterations {
                 let (expected, logLikelihood) = model.expectedCounts()
-                rounds.append(UnigramRound(pieceCount: model.count, logLikelihood: logLikelihood, afterPruning: iteration == 0))
+                rounds.append(UnigramRound(pieceCount: model.count, logLikelihood: logLikelihood, startsStage: iteration == 0))
                 model.maximize(expected)
             }
             progress?(TrainingProgress(phase: .pruning, completed: max(0, seedCount - model.count), total: max(0, seedCount - desired)))
@@ -154,6 +154,9 @@ public struct UnigramTrainer: Sendable {
             throw TokenizationError.invalidTrainingOptions("sub-iterations and seed size must be at least 1")
         }
         let reserved = names.count + (byteFallback ? 256 : 0)
+        guard vocabSize <= TokenizerJSON.maxID else {
+            throw TokenizationError.invalidTrainingOptions("vocabulary size \(vocabSize) is above \(TokenizerJSON.maxID)")
+        }
         guard vocabSize > reserved else {
             throw TokenizationError.invalidTrainingOptions("vocabulary size \(vocabSize) leaves no room beside \(reserved) special and byte pieces")
         }

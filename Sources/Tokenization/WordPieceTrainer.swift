@@ -110,6 +110,9 @@ public struct WordPieceTrainer: Sendable {
         if let limit = limitAlphabet, limit < 1 {
             throw TokenizationError.invalidTrainingOptions("the alphabet limit must be at least 1")
         }
+        guard vocabSize <= TokenizerJSON.maxID else {
+            throw TokenizationError.invalidTrainingOptions("vocabulary size \(vocabSize) is above \(TokenizerJSON.maxID)")
+        }
         guard vocabSize > specialTokens.count else {
             throw TokenizationError.invalidTrainingOptions("vocabulary size \(vocabSize) leaves no room beside \(specialTokens.count) special tokens")
         }

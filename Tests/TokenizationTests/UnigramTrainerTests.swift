@@ -93,12 +93,12 @@ final class UnigramTrainerTests: XCTestCase {
 
     func testEMIncreasesLikelihoodBetweenPrunings() throws {
         let rounds = try trainer(200).train(files: [Fixtures.corpus]).rounds
-        XCTAssertGreaterThan(rounds.filter(\.afterPruning).count, 1)
-        for (previous, round) in zip(rounds, rounds.dropFirst()) where !round.afterPruning {
+        XCTAssertGreaterThan(rounds.filter(\.startsStage).count, 1)
+        for (previous, round) in zip(rounds, rounds.dropFirst()) where !round.startsStage {
             XCTAssertGreaterThan(round.logLikelihood, previous.logLikelihood)
             XCTAssertLessThanOrEqual(round.pieceCount, previous.pieceCount)
         }
-        for (previous, round) in zip(rounds, rounds.dropFirst()) where round.afterPruning {
+        for (previous, round) in zip(rounds, rounds.dropFirst()) where round.startsStage {
             XCTAssertLessThan(round.pieceCount, previous.pieceCount)
         }
         XCTAssertTrue(rounds.allSatisfy { $0.logLikelihood < 0 })
@@ -107,7 +107,7 @@ final class UnigramTrainerTests: XCTestCase {
         var longer = trainer(200)
         longer.subIterations = 5
         let more = try longer.train(files: [Fixtures.corpus]).rounds
-        for (previous, round) in zip(more, more.dropFirst()) where !round.afterPruning {
+        for (previous, round) in zip(more, more.dropFirst()) where !round.startsStage {
             XCTAssertGreaterThan(round.logLikelihood, previous.logLikelihood - 1e-5 * abs(previous.logLikelihood))
         }
     }
