@@ -47,6 +47,11 @@ public struct UnigramTrainer: Sendable {
         let words = WordCounting.canonicalOrder(
             WordCounting.count(texts, splitter: SentencePieceWordSplitter(), threads: threads, progress: progress))
         guard !words.isEmpty else { throw TokenizationError.invalidTrainingOptions("the corpus has no words") }
+        // Positions and occurrence lists are 32-bit: each text position starts at most maxPieceLength pieces.
+        let textBytes = words.reduce(0) { $0 + $1.0.count + 1 }
+        guard textBytes <= Int(Int32.max) / (maxPieceLength + 1) else {
+            throw TokenizationError.invalidTrainingOptions("the distinct words of the corpus hold \(textBytes) bytes, more than one run handles (\(Int(Int32.max) / (maxPieceLength + 1)))")
+        }
         let corpus = UnigramCorpus(words: words, coverage: characterCoverage)
         let reserved = specialTokens.inIDOrder.count + (byteFallback ? 256 : 0)
         let requiredCount = corpus.required.filter { $0 }.count

@@ -41,7 +41,7 @@ struct TrainTokenizer: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write tokenizer.json.")
     var output: String
 
-    @Option(help: "bpe: pre-tokenization, metaspace (space marks the next word, punctuation split off) or gpt2 (GPT-2's regex).")
+    @Option(help: "bpe: pre-tokenization, metaspace (the default: space marks the next word, punctuation split off) or gpt2 (GPT-2's regex).")
     var pretokenizer: PreTokenization?
 
     @Flag(help: "bpe: apply Unicode NFKC normalization before tokenizing.")
