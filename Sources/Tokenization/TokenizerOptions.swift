@@ -57,9 +57,11 @@ public struct TrainingOptions: Sendable {
 
 /// Where training is, for progress display.
 public struct TrainingProgress: Sendable {
-    public enum Phase: String, Sendable { case counting = "counting words", merging = "merging pairs" }
+    public enum Phase: String, Sendable {
+        case counting = "counting words", merging = "merging pairs", pruning = "EM and pruning"
+    }
     public var phase: Phase
-    /// Bytes read while counting, merges made while merging.
+    /// Bytes read while counting, merges made while merging, pieces removed while pruning.
     public var completed: Int
     public var total: Int
 }

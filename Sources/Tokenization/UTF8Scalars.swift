@@ -20,6 +20,21 @@ enum UTF8Scalars {
         b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
     }
 
+    /// Appends the UTF-8 encoding of scalar value `c` (a valid scalar) to `out`.
+    @inline(__always)
+    static func append(_ c: UInt32, to out: inout [UInt8]) {
+        if c < 0x80 {
+            out.append(UInt8(c))
+        } else if c < 0x800 {
+            out.append(UInt8(0xC0 | c >> 6)); out.append(UInt8(0x80 | c & 0x3F))
+        } else if c < 0x10000 {
+            out.append(UInt8(0xE0 | c >> 12)); out.append(UInt8(0x80 | c >> 6 & 0x3F)); out.append(UInt8(0x80 | c & 0x3F))
+        } else {
+            out.append(UInt8(0xF0 | c >> 18)); out.append(UInt8(0x80 | c >> 12 & 0x3F))
+            out.append(UInt8(0x80 | c >> 6 & 0x3F)); out.append(UInt8(0x80 | c & 0x3F))
+        }
+    }
+
     /// Calls `body(scalar, byteLength)` for each scalar of valid UTF-8.
     static func forEach(_ bytes: ArraySlice<UInt8>, _ body: (UInt32, Int) -> Void) {
         bytes.withUnsafeBufferPointer { buf in
