@@ -29,11 +29,12 @@ enum BertNormalizer {
         return out
     }
 
-    /// Rust's `is_other` (Cc, Cf, Cn, Co, Cs) less tab, newline and carriage return.
+    /// `tokenizers`' `is_other` as it behaves (Cc, Cf, Co; unassigned scalars are kept) less
+    /// tab, newline and carriage return.
     private static func isControl(_ c: Unicode.Scalar) -> Bool {
         if c.value == 0x09 || c.value == 0x0A || c.value == 0x0D { return false }
         switch c.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }

@@ -93,8 +93,10 @@ indirect enum CharSetItem: Sendable {
         case let .range(a, b): return a <= c && c <= b
         case let .categories(mask): return mask & (1 << UInt32(f & UnicodeFlags.categoryMask)) != 0
         case .whitespace: return f & UnicodeFlags.whitespaceBit != 0
-        // Oniguruma's `\w` also takes the Latin-1 superscripts and fractions.
-        case .word: return f & UnicodeFlags.wordBit != 0 || c == 0xB2 || c == 0xB3 || c == 0xB9 || (0xBC...0xBE).contains(c)
+        // Oniguruma's `\w` leaves out the joiners and takes the Latin-1 superscripts and fractions.
+        case .word:
+            if c == 0x200C || c == 0x200D { return false }
+            return f & UnicodeFlags.wordBit != 0 || c == 0xB2 || c == 0xB3 || c == 0xB9 || (0xBC...0xBE).contains(c)
         case .hexDigit: return (0x30...0x39).contains(c) || (0x41...0x46).contains(c) || (0x61...0x66).contains(c)
         case let .script(ranges):
             var lo = 0, hi = ranges.count

@@ -14,6 +14,10 @@ struct RegexMatcher {
     private var nextStamp: UInt32 = 0
     private var steps = 0
     private var stepLimit = 0
+    /// Per sub-program (by start pc): its memo stamp, shared by its calls until one succeeds.
+    private var subStamps: [UInt32] = []
+    /// Per unbounded class run (by pc): the last run scanned, so a start inside it needs no rescan.
+    private var runStart: [Int] = [], runEnd: [Int] = []
     /// The text of the current search: the buffer and the piece's bounds.
     private var p = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     private var lo = 0, hi = 0
@@ -41,6 +45,14 @@ struct RegexMatcher {
         steps = 0
         stepLimit = 4096 + 64 * (hi - lo)
         memoOn = false
+        let width = regex.code.count
+        if subStamps.count != width {
+            subStamps = [UInt32](repeating: 0, count: width)
+            runStart = [Int](repeating: -1, count: width)
+            runEnd = [Int](repeating: -1, count: width)
+        } else {
+            for k in 0..<width { subStamps[k] = 0; runStart[k] = -1 }
+        }
         if regex.hasNullableLoop { enableMemo() }
         var start = lo
         var lastEnd = -1
@@ -164,12 +176,21 @@ struct RegexMatcher {
                         let min = Int(inst.b), max = inst.c < 0 ? Int.max : Int(inst.c)
                         var count = 0, end = pos, minEnd = pos
                         let limit = inst.d == 1 ? min : max
-                        while count < limit, end < hi {
+                        // Inside the last maximal run of this class: only the first `min` scalars need a look.
+                        let cached = inst.d != 1 && inst.c < 0 && runStart[pc] >= 0 && runStart[pc] <= pos && pos <= runEnd[pc]
+                        let scanLimit = cached ? min : limit
+                        while count < scanLimit, end < hi {
                             let (c, n) = UTF8Scalars.decode(p, at: end)
                             guard set.contains(c) else { break }
                             end += n
                             count += 1
                             if count == min { minEnd = end }
+                        }
+                        if cached {
+                            if end <= runEnd[pc] && count == min { end = runEnd[pc]; count = Swift.max(count, min) }
+                        } else if inst.d != 1 && inst.c < 0 {
+                            runStart[pc] = pos
+                            runEnd[pc] = end
                         }
                         if count < min {
                             ok = false
@@ -231,12 +252,20 @@ struct RegexMatcher {
         }
     }
 
-    /// Runs a sub-program (lookaround or atomic body) under its own memo stamp.
+    /// Runs a sub-program (lookaround or atomic body). Its calls share a memo stamp, since a
+    /// state that failed fails for every call; a success marks states that did not fail, so
+    /// the next call starts a fresh stamp.
     private mutating func sub(_ pc: Int, _ pos: Int) -> Int? {
         let saved = stamp
-        newStamp()
+        if subStamps[pc] == 0 {
+            newStamp()
+            subStamps[pc] = stamp
+        }
+        stamp = subStamps[pc]
         defer { stamp = saved }
-        return run(pc, pos)
+        let end = run(pc, pos)
+        if end != nil { subStamps[pc] = 0 }
+        return end
     }
 }
 

@@ -50,7 +50,9 @@ public struct Tokenizer: Sendable {
         if maxAdded >= surface.count { surface += Array(repeating: [], count: maxAdded + 1 - surface.count) }
         var isSpecial = [Bool](repeating: false, count: surface.count)
         for t in addedTokens {
-            surface[Int(t.id)] = Array(t.content.utf8)
+            // A normalized token reads back in its normalized form, as in `tokenizers`.
+            let content = Array(t.content.utf8)
+            surface[Int(t.id)] = t.normalized && !normalizer.isEmpty ? NormalizerStep.apply(normalizer, to: content) : content
             isSpecial[Int(t.id)] = t.special
         }
         self.surface = surface

@@ -21,8 +21,14 @@ enum TokenizerJSON {
             if let other = owner.updateValue(token, forKey: Int32(id)) { throw invalid("vocab gives id \(id) to both \"\(other)\" and \"\(token)\"") }
             vocab.append((bytes, Int32(id)))
         }
+        if let top = vocab.map(\.1).max(), Int(top) >= sparseLimit(vocab.count) {
+            throw invalid("vocab ids reach \(top) for only \(vocab.count) tokens")
+        }
         return vocab
     }
+
+    /// Ids index dense tables: a vocabulary may skip ids, but not so many that its tables dwarf it.
+    static func sparseLimit(_ count: Int) -> Int { 2 * count + 65_536 }
 
     /// The `"vocab"` object of a model: tokens in id order.
     static func vocabularyJSON(_ tokens: [[UInt8]]) -> JSONValue {

@@ -28,8 +28,9 @@ extension Tokenizer {
         let maxID = TokenizerJSON.maxID
         var added: [AddedToken] = []
         for (n, t) in (root["added_tokens"]?.array ?? []).enumerated() {
-            guard let id = t["id"]?.int, (0..<maxID).contains(id), let content = t["content"]?.string, !content.isEmpty else {
-                throw invalid("added_tokens[\(n)] lacks a non-empty \"content\" or an \"id\" in 0..<\(maxID)")
+            let limit = min(maxID, TokenizerJSON.sparseLimit(subwordModel.tokens.count))
+            guard let id = t["id"]?.int, (0..<limit).contains(id), let content = t["content"]?.string, !content.isEmpty else {
+                throw invalid("added_tokens[\(n)] lacks a non-empty \"content\" or an \"id\" in 0..<\(limit)")
             }
             if let known = subwordModel.id(of: Array(content.utf8)), known != Int32(id) {
                 throw invalid("added_tokens[\(n)] \"\(content)\" has id \(id) but the model gives it \(known)")
