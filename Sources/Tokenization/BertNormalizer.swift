@@ -4,7 +4,36 @@
 import Foundation
 
 enum BertNormalizer {
+    /// Below this scalar no character decomposes into or is a combining mark's neighbour in a
+    /// way that crosses scalars, so the text is the concatenation of each scalar's output.
+    private static let tableEnd: UInt32 = 0x250
+
+    /// Each scalar's output below `tableEnd`, for every combination of the four options.
+    private static let tables: [[[UInt8]]] = (0..<16).map { flags in
+        (0..<tableEnd).map { c in
+            general(Array(String(Character(Unicode.Scalar(c)!)).utf8), flags & 1 != 0, flags & 2 != 0, flags & 4 != 0, flags & 8 != 0)
+        }
+    }
+
     static func apply(_ bytes: [UInt8], _ cleanText: Bool, _ chinese: Bool, _ stripAccents: Bool, _ lowercase: Bool) -> [UInt8] {
+        // Latin text (the common case) by table, anything else the general way.
+        let table = tables[(cleanText ? 1 : 0) | (chinese ? 2 : 0) | (stripAccents ? 4 : 0) | (lowercase ? 8 : 0)]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        let covered = bytes.withUnsafeBufferPointer { p -> Bool in
+            var i = 0
+            while i < p.count {
+                let (c, n) = UTF8Scalars.decode(p, at: i)
+                guard c < tableEnd else { return false }
+                out += table[Int(c)]
+                i += n
+            }
+            return true
+        }
+        return covered ? out : general(bytes, cleanText, chinese, stripAccents, lowercase)
+    }
+
+    private static func general(_ bytes: [UInt8], _ cleanText: Bool, _ chinese: Bool, _ stripAccents: Bool, _ lowercase: Bool) -> [UInt8] {
         var out = bytes
         if cleanText || chinese {
             var s = String.UnicodeScalarView()

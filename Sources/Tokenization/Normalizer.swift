@@ -21,6 +21,11 @@ public enum NormalizerStep: Equatable, Sendable {
     static func apply(_ steps: [NormalizerStep], to bytes: [UInt8]) -> [UInt8] {
         var out = bytes
         for step in steps {
+            // ASCII text is every normalization form of itself.
+            switch step {
+            case .nfc, .nfd, .nfkc, .nfkd: if out.allSatisfy({ $0 < 0x80 }) { continue }
+            default: break
+            }
             switch step {
             case .nfc: out = Array(String(decoding: out, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
             case .nfd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
