@@ -32,6 +32,32 @@ final class HFParityTests: XCTestCase {
         }
     }
 
+    func testTemplateSpecialTokensMayStandForSeveralIds() throws {
+        let document: [String: Any] = [
+            "model": ["type": "WordLevel", "vocab": ["<a>": 0, "<b>": 1, "x": 2, "y": 3], "unk_token": "x"],
+            "pre_tokenizer": ["type": "WhitespaceSplit"],
+            "post_processor": ["type": "TemplateProcessing",
+                               "single": [["SpecialToken": ["id": "AB", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]],
+                               "pair": [["Sequence": ["id": "A", "type_id": 0]], ["SpecialToken": ["id": "AB", "type_id": 1]],
+                                        ["Sequence": ["id": "B", "type_id": 1]]],
+                               "special_tokens": ["AB": ["id": "AB", "ids": [0, 1], "tokens": ["<a>", "<b>"]]]],
+        ]
+        let tokenizer = try HFFixtures.tokenizer(document: document)
+        XCTAssertEqual(tokenizer.encode("y x", addSpecial: true), [0, 1, 3, 2])
+        XCTAssertEqual(tokenizer.encode("y", pair: "x y", addSpecial: true), Encoding(ids: [3, 0, 1, 2, 3], typeIDs: [0, 1, 1, 1, 1]))
+        XCTAssertEqual(tokenizer.encode("y", pair: "x", addSpecial: false), Encoding(ids: [3, 2], typeIDs: [0, 1]))
+        XCTAssertEqual(tokenizer.prefixIDs, [0, 1])
+    }
+
+    func testBatchesAreTheSameOnOneOrTwoThreads() throws {
+        let lines = try Fixtures.corpusLines()
+        let texts = Array(repeating: lines, count: 4).flatMap { $0 }
+        for name in ["bert_uncased", "llama3", "splits", "added"] {
+            let tokenizer = try HFFixtures.tokenizer(name)
+            XCTAssertEqual(tokenizer.encodeBatch(texts, threads: 1), tokenizer.encodeBatch(texts, threads: 2), name)
+        }
+    }
+
     func testSavedFilesLoadToTheSameTokenizers() throws {
         let cases = try HFFixtures.json("expected.json")["cases"] as? [String] ?? []
         for name in ["bert_uncased", "bert_cased", "roberta", "llama3", "llama2", "wordlevel", "splits", "added"] {
