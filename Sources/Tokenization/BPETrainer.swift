@@ -23,7 +23,7 @@ extension Tokenizer {
         let specials = options.specialTokens
         let names = specials.inIDOrder
         guard Set(names).count == names.count, !names.contains(""),
-              [specials.pad, specials.bos, specials.eos, specials.unk].allSatisfy(names.contains) else {
+              [specials.pad, specials.bos, specials.eos, specials.unk].allSatisfy({ $0.map(names.contains) ?? false }) else {
             throw TokenizationError.invalidTrainingOptions("special tokens must be distinct, non-empty and include pad, bos, eos and unk")
         }
         guard vocabSize >= names.count + 256 else {
@@ -47,8 +47,15 @@ extension Tokenizer {
         var withUnk = model
         withUnk.unkToken = specials.unk
         let added = names.enumerated().map { AddedToken(id: Int32($0), content: $1, special: true) }
-        let bos = Int32(names.firstIndex(of: specials.bos) ?? 0), eos = Int32(names.firstIndex(of: specials.eos) ?? 0)
-        return Tokenizer(model: .bpe(withUnk), normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
-                         addedTokens: added, prefixIDs: [bos], suffixIDs: [eos], specialTokens: specials)
+        let bos = specials.bos ?? "", eos = specials.eos ?? ""
+        let template = PostProcessorStep.template(
+            single: [.special(name: bos, typeID: 0), .sequence(second: false, typeID: 0), .special(name: eos, typeID: 0)],
+            pair: [.special(name: bos, typeID: 0), .sequence(second: false, typeID: 0), .special(name: eos, typeID: 0),
+                   .special(name: bos, typeID: 1), .sequence(second: true, typeID: 1), .special(name: eos, typeID: 1)],
+            specialTokens: [bos, eos].map { name in
+                TemplateSpecialToken(name: name, ids: [Int32(names.firstIndex(of: name) ?? 0)], tokens: [name])
+            })
+        return Tokenizer(model: .bpe(withUnk), normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: [template],
+                         decoder: decoder, addedTokens: added, specialTokens: specials)
     }
 }

@@ -5,8 +5,8 @@ import Tokenization
 struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "Subword tokenizers: train (BPE, WordPiece, Unigram), encode, decode (Hugging Face tokenizer.json).",
-        subcommands: [TrainTokenizer.self, EncodeTokenizer.self, DecodeTokenizer.self])
+        abstract: "Tokenizers: train BPE, WordPiece or Unigram; encode, decode and inspect tokenizer.json files and hub directories.",
+        subcommands: [TrainTokenizer.self, EncodeTokenizer.self, DecodeTokenizer.self, InspectTokenizer.self])
 }
 
 extension PreTokenization: ExpressibleByArgument {}
@@ -210,7 +210,7 @@ struct EncodeTokenizer: ParsableCommand {
         commandName: "encode",
         abstract: "Print the token ids of each input line, separated by single spaces.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
     var tokenizer: String
 
     @Option(help: "Text file to encode (default: stdin).")
@@ -223,7 +223,7 @@ struct EncodeTokenizer: ParsableCommand {
     var threads: Int = 2
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try Tokenizer.load(fileOrDirectory: tokenizer)
         let (_, bytes, lines) = try readLines(input)
         let batch = 8192
         for start in stride(from: 0, to: lines.count, by: batch) {
@@ -247,7 +247,7 @@ struct DecodeTokenizer: ParsableCommand {
         commandName: "decode",
         abstract: "Print the text of each input line of space-separated token ids.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
     var tokenizer: String
 
     @Option(help: "File of id lines (default: stdin).")
@@ -257,7 +257,7 @@ struct DecodeTokenizer: ParsableCommand {
     var keepSpecial = false
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try Tokenizer.load(fileOrDirectory: tokenizer)
         let (name, bytes, lines) = try readLines(input)
         var out: [UInt8] = []
         for (n, range) in lines.enumerated() {
@@ -274,5 +274,18 @@ struct DecodeTokenizer: ParsableCommand {
         }
         writeStdout(out)
         fflush(stdout)
+    }
+}
+
+struct InspectTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a tokenizer's model, pipeline (normalizer → pre-tokenizer → model → post-processor → decoder) and special tokens.")
+
+    @Argument(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
+    var path: String
+
+    func run() throws {
+        print(try Tokenizer.load(fileOrDirectory: path).describe(path: path))
     }
 }
