@@ -140,7 +140,7 @@ public struct UnigramTrainer: Sendable {
     private func validate() throws {
         let s = specialTokens, names = s.inIDOrder
         guard Set(names).count == names.count, !names.contains(""),
-              [s.pad, s.bos, s.eos, s.unk].allSatisfy(names.contains) else {
+              [s.pad, s.bos, s.eos, s.unk].allSatisfy({ $0.map(names.contains) ?? false }) else {
             throw TokenizationError.invalidTrainingOptions("special tokens must be distinct, non-empty and include pad, bos, eos and unk")
         }
         if byteFallback, let clash = names.first(where: { UnigramVocabulary.isBytePiece($0) }) {

@@ -13,7 +13,7 @@ public struct UnigramVocabulary: Sendable {
     /// The E steps of training, in order.
     public let rounds: [UnigramRound]
 
-    public var unkID: Int { specialTokens.inIDOrder.firstIndex(of: specialTokens.unk) ?? 0 }
+    public var unkID: Int { specialTokens.unk.flatMap(specialTokens.inIDOrder.firstIndex(of:)) ?? 0 }
 
     /// The number of special and byte pieces before the learned ones.
     public var reservedCount: Int { specialTokens.inIDOrder.count + (byteFallback ? 256 : 0) }
@@ -86,7 +86,7 @@ public struct UnigramVocabulary: Sendable {
             let id = specialTokens.inIDOrder.firstIndex(of: name) ?? 0
             return (name, .object([("id", .string(name)), ("ids", .array([.integer(id)])), ("tokens", .array([.string(name)]))]))
         }
-        let bos = specialTokens.bos, eos = specialTokens.eos
+        let bos = specialTokens.bos ?? "", eos = specialTokens.eos ?? ""  // training requires both
         let single = [special(bos, 0), sequence("A", 0), special(eos, 0)]
         let pair = single + [special(bos, 1), sequence("B", 1), special(eos, 1)]
         return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
