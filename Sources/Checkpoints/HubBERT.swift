@@ -43,6 +43,7 @@ enum HubBERT {
         c.dropout = hub.probability("hidden_dropout_prob")
         c.attentionDropout = hub.probability("attention_probs_dropout_prob")
         c.labelSmoothing = 0
+        try hub.check(c, architecture)
 
         var m = HubMappings()
         let p = "bert."

@@ -150,6 +150,14 @@ struct HubConfig {
         return architectures[0]
     }
 
+    /// Validates the config translated into ours, sizes included: before the layer-by-layer tensor
+    /// map is built, and before any model is allocated.
+    func check(_ config: TransformerConfig, _ architecture: HubArchitecture) throws {
+        do { try config.validate() } catch {
+            throw ConfigError("\(path): \(architecture.rawValue) translated into a config this package cannot run: \(error)")
+        }
+    }
+
     /// config.json's activation name → ours.
     func activation(_ key: String, default fallback: String) throws -> Activation {
         let name = try string(key) ?? fallback

@@ -39,6 +39,7 @@ enum HubGPT2 {
         c.dropout = hub.probability("resid_pdrop")
         c.attentionDropout = hub.probability("attn_pdrop")
         c.labelSmoothing = 0
+        try hub.check(c, architecture)
 
         var m = HubMappings()
         let p = "transformer."

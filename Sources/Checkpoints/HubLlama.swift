@@ -66,6 +66,7 @@ enum HubLlama {
         c.dropout = 0
         c.attentionDropout = hub.probability("attention_dropout")
         c.labelSmoothing = 0
+        try hub.check(c, architecture)
 
         var m = HubMappings()
         let p = "model."

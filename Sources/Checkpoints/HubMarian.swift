@@ -50,6 +50,7 @@ enum HubMarian {
         c.dropout = hub.probability("dropout")
         c.attentionDropout = hub.probability("attention_dropout")
         c.labelSmoothing = 0
+        try hub.check(c, architecture)
 
         var m = HubMappings()
         let p = "model."

@@ -79,9 +79,6 @@ enum HubModelDirectory {
         case .bertForMaskedLM, .bertForPreTraining, .bert: layout = try HubBERT.layout(hub, architecture: architecture)
         case .llamaForCausalLM, .llama: layout = try HubLlama.layout(hub, architecture: architecture)
         }
-        do { try layout.config.validate() } catch {
-            throw ConfigError("\(hub.path): \(architecture.rawValue) translated into a config this package cannot run: \(error)")
-        }
         return (layout, generation, checkpoint)
     }
 
