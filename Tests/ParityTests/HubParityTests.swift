@@ -101,6 +101,30 @@ final class HubParityTests: XCTestCase {
     }
 
     func testMarianSwishSharedTiedEmbeddings() throws { try checkMarian("marian_swish_shared") }
+
+    /// The pad id (Marian's decoding start) is never generated, even where it is the likeliest token.
+    func testMarianNeverGeneratesItsPadToken() throws {
+        let c = try load("marian_swish_shared")
+        guard case .encoderDecoder(let m) = c.loaded.model, let pad = c.config.padId, let bias = m.outputBias else { return XCTFail("no tied Marian") }
+        bias.data[pad] += 20
+        bias.markModified()
+        let source = try c.tokens("source.0")
+        let likeliest: Int = withNoGrad {
+            let (memory, padding) = m.encode(Tensor(ints: source, shape: [1, source.count]))
+            let logits = m.decodeStep(Tensor(ints: [Int32(m.config.startId)], shape: [1, 1]), state: m.startDecoding(memory: memory, sourcePadding: padding))
+            return logits.scalars.indices.max { logits.scalars[$0] < logits.scalars[$1] } ?? -1
+        }
+        XCTAssertEqual(likeliest, pad)
+        let translator = Translator(model: m)
+        translator.options.maxLengthA = 0
+        translator.options.maxLengthB = 6
+        for beam in [1, 3] {
+            translator.options.beamSize = beam
+            let out = translator.translate([source])[0][0].tokens
+            XCTAssertFalse(out.contains(Int32(pad)), "beam \(beam): \(out)")
+            XCTAssertFalse(out.isEmpty)
+        }
+    }
     func testMarianReluSeparateVocabulariesUntiedOddWidth() throws { try checkMarian("marian_relu_separate_vocab") }
 
     // MARK: GPT-2 and Llama
