@@ -19,6 +19,7 @@ enum HubBERT {
         c.dModel = d
         c.heads = heads
         c.encoderLayers = try hub.positive("num_hidden_layers", default: 12)
+        c.decoderLayers = 0
         c.ff = try hub.positive("intermediate_size", default: 3072)
         c.srcVocab = try hub.positive("vocab_size", default: 30522)
         c.tgtVocab = c.srcVocab

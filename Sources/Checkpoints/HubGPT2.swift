@@ -17,6 +17,7 @@ enum HubGPT2 {
         c.dModel = d
         c.heads = heads
         c.decoderLayers = try hub.positive("n_layer", default: try hub.optionalInt("num_hidden_layers") ?? 12)
+        c.encoderLayers = 0
         c.ff = try hub.positive("n_inner", default: 4 * d)
         c.tgtVocab = try hub.positive("vocab_size", default: 50257)
         c.srcVocab = c.tgtVocab

@@ -40,6 +40,7 @@ enum HubLlama {
         c.kvHeads = kvHeads
         c.attention = kvHeads == heads ? .mha : .gqa
         c.decoderLayers = try hub.positive("num_hidden_layers")
+        c.encoderLayers = 0
         c.ff = try hub.positive("intermediate_size")
         c.tgtVocab = try hub.positive("vocab_size")
         c.srcVocab = c.tgtVocab
