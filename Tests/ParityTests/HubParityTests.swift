@@ -85,6 +85,7 @@ final class HubParityTests: XCTestCase {
         for i in 0..<2 {
             XCTAssertEqual(beam[i][0].tokens, try c.tokens("beam.\(i)"), "\(name): beam \(i)")
             XCTAssertEqual(beam[i][0].score, try c.expected.tensor("beam.\(i).score").item(), accuracy: 1e-4, "\(name): beam score \(i)")
+            XCTAssertEqual(translator.translateBatch([sources[i]])[0][0].tokens, beam[i][0].tokens, "\(name): beam alone = in a batch")
         }
         // Cached decoding gives the logits of the whole-sequence forward pass.
         withNoGrad {
