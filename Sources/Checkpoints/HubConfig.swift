@@ -153,7 +153,7 @@ struct HubConfig {
     /// Validates the config translated into ours, sizes included: before the layer-by-layer tensor
     /// map is built, and before any model is allocated.
     func check(_ config: TransformerConfig, _ architecture: HubArchitecture) throws {
-        do { try config.validate() } catch {
+        do { try config.validate(); try config.checkModelFits() } catch {
             throw ConfigError("\(path): \(architecture.rawValue) translated into a config this package cannot run: \(error)")
         }
     }

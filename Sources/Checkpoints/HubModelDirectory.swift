@@ -1,49 +1,30 @@
-// Hugging Face model directories (config.json with a model_type, model.safetensors, and perhaps
-// generation_config.json) loaded onto our own layers: the config is translated and checked (sizes
+// Hugging Face model directories (config.json with a model_type, the weights in any of the hub's
+// files, and perhaps generation_config.json) loaded onto our own layers: the config is translated and checked (sizes
 // included) before anything large is allocated, then every tensor name and shape is checked
 // against the architecture's layout before any data is read: a missing, extra or mis-shaped
 // tensor is an error naming it.
 import Foundation
 import Models
 
-/// The tensors of a Hugging Face checkpoint: the one place that knows how they are stored. Today
-/// a single model.safetensors, its header read first (names and shapes), then its data at the
-/// first tensor asked for. Sharded checkpoints, memory mapping and pytorch_model.bin belong to the
-/// shared checkpoint reader, which is to replace this type.
+/// The tensors of a Hugging Face checkpoint, whatever files hold them (`CheckpointTensors`: one
+/// model.safetensors, shards with their index, or pytorch_model.bin), with every stored shape known
+/// before any data is read.
 final class HubCheckpoint {
     let path: String
     /// Every stored tensor's shape, by name.
     let shapes: [String: [Int]]
-    private let dataLength: Int
-    private var file: SafetensorsFile?
+    private let tensors: CheckpointTensors
 
     init(directory: URL) throws {
-        let fm = FileManager.default
-        let single = directory.appendingPathComponent("model.safetensors").path
-        guard fm.fileExists(atPath: single) else {
-            for (name, what) in [("model.safetensors.index.json", "sharded safetensors checkpoints"), ("pytorch_model.bin", "pytorch_model.bin checkpoints")]
-                where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
-                throw ConfigError("\(directory.path) holds \(name): \(what) are not read yet; a single model.safetensors is")
-            }
-            throw ConfigError("\(directory.path) has no model.safetensors")
-        }
-        let header = try SafetensorsHeader.read(path: single)
-        path = single
-        dataLength = header.dataLength
-        shapes = Dictionary(header.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        tensors = try CheckpointTensors.open(directory: directory)
+        path = tensors.path
+        var shapes: [String: [Int]] = [:]
+        for name in tensors.tensorNames { shapes[name] = tensors.shape(of: name) }
+        self.shapes = shapes
     }
 
     /// A float tensor, checked finite.
-    func tensor(_ name: String) throws -> Tensor {
-        if let file { return try file.tensor(name) }
-        // Names and shapes were checked; the data may still hold large ignored buffers.
-        guard Double(dataLength) <= 2 * ModelSize.byteLimit else {
-            throw ConfigError("\(path): \(dataLength) bytes of tensor data are more than this machine can load")
-        }
-        let opened = try SafetensorsFile(path: path)
-        file = opened
-        return try opened.tensor(name)
-    }
+    func tensor(_ name: String) throws -> Tensor { try tensors.tensor(name) }
 }
 
 enum HubModelDirectory {
