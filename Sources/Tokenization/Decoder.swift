@@ -15,6 +15,10 @@ public enum DecoderStep: Equatable, Sendable {
     case byteFallback
     /// Joins all tokens into one.
     case fuse
+    /// SentencePiece's decoding of a `.model`'s pieces, into one token.
+    case sentencePiece(SentencePieceDecoder)
+    /// MarianTokenizer's decoding, into one token.
+    case marian(MarianDecoder)
 
     static func apply(_ steps: [DecoderStep], to tokens: [[UInt8]]) -> [UInt8] {
         var tokens = tokens
@@ -39,6 +43,10 @@ public enum DecoderStep: Equatable, Sendable {
                 for k in tokens.indices { tokens[k] = strip(tokens[k], c, start, stop) }
             case .byteFallback:
                 tokens = byteFallback(tokens)
+            case let .sentencePiece(d):
+                tokens = [d.decode(tokens)]
+            case let .marian(d):
+                tokens = [d.decode(tokens)]
             }
         }
         return tokens.flatMap { $0 }

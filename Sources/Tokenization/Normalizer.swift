@@ -8,6 +8,8 @@ public enum NormalizerStep: Equatable, Sendable {
     case prepend(String)
     /// Replaces every occurrence of a literal string (`Replace` with a `String` pattern).
     case replace(pattern: String, content: String)
+    /// SentencePiece's compiled character map as Hugging Face's `Precompiled` applies it.
+    case precompiled(PrecompiledCharsMap)
 
     /// Applies `steps` in order to UTF-8 `bytes`.
     static func apply(_ steps: [NormalizerStep], to bytes: [UInt8]) -> [UInt8] {
@@ -21,6 +23,7 @@ public enum NormalizerStep: Equatable, Sendable {
             case .lowercase: out = lowercased(out)
             case let .prepend(s): if !out.isEmpty { out = Array(s.utf8) + out }
             case let .replace(pattern, content): out = replacing(Array(pattern.utf8), with: Array(content.utf8), in: out)
+            case let .precompiled(map): out = map.normalizeGraphemes(out)
             }
         }
         return out

@@ -8,11 +8,20 @@ import JSONText
 enum SubwordModel: Sendable {
     /// Byte-pair encoding: ranked merges of adjacent symbols (Sennrich et al.; GPT-2's byte-level form).
     case bpe(BPEModel)
+    /// The unigram language model of a `tokenizer.json` (Hugging Face's `Unigram`).
+    case unigram(UnigramModel)
+    /// A SentencePiece `.model`: spm's normalizer and its model over whole sentences.
+    case sentencePiece(SentencePieceModel)
+    /// A Marian directory's source side: SentencePiece pieces mapped through vocab.json.
+    case marian(MarianModel)
 
     /// Token string (UTF-8) of each id; empty for ids the vocabulary skips.
     var tokens: [[UInt8]] {
         switch self {
         case .bpe(let m): return m.tokens
+        case .unigram(let m): return m.tokens
+        case .sentencePiece(let m): return m.tokens
+        case .marian(let m): return m.tokens
         }
     }
 
@@ -20,12 +29,18 @@ enum SubwordModel: Sendable {
     var typeName: String {
         switch self {
         case .bpe: return "BPE"
+        case .unigram: return "Unigram"
+        case .sentencePiece: return "SentencePiece"
+        case .marian: return "Marian"
         }
     }
 
     func id(of token: [UInt8]) -> Int32? {
         switch self {
         case .bpe(let m): return m.id(of: token)
+        case .unigram(let m): return token.withUnsafeBufferPointer { m.latticeID(of: $0) }
+        case .sentencePiece(let m): return m.id(of: token)
+        case .marian(let m): return m.id(of: token)
         }
     }
 
@@ -35,6 +50,9 @@ enum SubwordModel: Sendable {
                      into out: inout [Int32]) {
         switch self {
         case .bpe(let m): m.encodePiece(piece, byteLevel: byteLevel, merger: &scratch.merger, into: &out)
+        case .unigram(let m): m.encodePiece(piece, scratch: &scratch.unigram, into: &out)
+        case .sentencePiece(let m): m.encodePiece(piece, scratch: &scratch.sentencePiece, into: &out)
+        case .marian(let m): m.encodePiece(piece, scratch: &scratch.sentencePiece, into: &out)
         }
     }
 }
@@ -42,6 +60,8 @@ enum SubwordModel: Sendable {
 /// Per-thread working memory of the subword models, reused from piece to piece.
 struct SubwordScratch {
     var merger = WordMerger()
+    var unigram = UnigramScratch()
+    var sentencePiece = SentencePieceScratch()
 }
 
 extension SubwordModel {
@@ -50,14 +70,18 @@ extension SubwordModel {
         let type = model["type"]?.string ?? "BPE"
         switch type {
         case "BPE": return .bpe(try BPEModel.fromJSON(model, invalid: invalid, unsupported: unsupported))
-        default: throw unsupported("model type \(type) (supported: BPE)")
+        case "Unigram": return .unigram(try UnigramModel.fromJSON(model, invalid: invalid))
+        default: throw unsupported("model type \(type) (supported: BPE, Unigram)")
         }
     }
 
     /// The `model` object for `tokenizer.json`.
-    func json() -> JSONValue {
+    func json() throws(NoJSONForm) -> JSONValue {
         switch self {
         case .bpe(let m): return m.json()
+        case .unigram(let m): return m.json()
+        case .sentencePiece: throw NoJSONForm(what: "a SentencePiece .model (keep the .model file)")
+        case .marian: throw NoJSONForm(what: "a Marian tokenizer (keep its directory)")
         }
     }
 }

@@ -37,7 +37,7 @@ enum TokenizerJSON {
 
     // MARK: normalizer
 
-    static func normalizer(_ j: JSONValue?, _ unsupported: Fail) throws -> [NormalizerStep] {
+    static func normalizer(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> [NormalizerStep] {
         try flatten(j, "normalizers").map { n in
             switch n["type"]?.string ?? "?" {
             case "NFC": return .nfc
@@ -46,6 +46,13 @@ enum TokenizerJSON {
             case "NFKD": return .nfkd
             case "Lowercase": return .lowercase
             case "Prepend": if let p = n["prepend"]?.string { return .prepend(p) }
+            case "Precompiled":
+                guard let b64 = n["precompiled_charsmap"]?.string else { throw invalid("Precompiled normalizer lacks \"precompiled_charsmap\"") }
+                do throws(CharsMapError) {
+                    return .precompiled(try PrecompiledCharsMap(base64: b64))
+                } catch {
+                    throw invalid("Precompiled normalizer: \(error.reason)")
+                }
             case "Replace":
                 if let p = stringPattern(n["pattern"]), let c = n["content"]?.string { return .replace(pattern: p, content: c) }
             default: break
@@ -64,6 +71,7 @@ enum TokenizerJSON {
         case let .prepend(p): return .object([("type", .string("Prepend")), ("prepend", .string(p))])
         case let .replace(p, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
+        case let .precompiled(map): return .object([("type", .string("Precompiled")), ("precompiled_charsmap", .string(map.base64))])
         }
     }
 
@@ -143,7 +151,7 @@ enum TokenizerJSON {
         }
     }
 
-    static func json(_ step: DecoderStep) -> JSONValue {
+    static func json(_ step: DecoderStep) throws(NoJSONForm) -> JSONValue {
         switch step {
         case .byteLevel:
             return .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
@@ -158,6 +166,8 @@ enum TokenizerJSON {
                             ("stop", .integer(e))])
         case let .replace(p, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
+        case .sentencePiece: throw NoJSONForm(what: "SentencePiece's decoder")
+        case .marian: throw NoJSONForm(what: "MarianTokenizer's decoder")
         }
     }
 

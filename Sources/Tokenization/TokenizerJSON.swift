@@ -34,7 +34,7 @@ extension Tokenizer {
             added.append(AddedToken(id: Int32(id), content: content, special: t["special"]?.bool ?? false))
         }
 
-        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], unsupported)
+        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], unsupported, invalid)
         let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], unsupported)
         if let k = preTokenizer.firstIndex(where: { if case .byteLevel = $0 { return true }; return false }),
            k != preTokenizer.count - 1 {
@@ -48,11 +48,17 @@ extension Tokenizer {
 
     /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
     public func save(to path: String) throws {
-        try FileIO.writeAtomically(path, jsonDocument())
+        let document: [UInt8]
+        do throws(NoJSONForm) {
+            document = try jsonDocument()
+        } catch {
+            throw TokenizationError.unsupported(file: path, component: "\(error.what) has no tokenizer.json form")
+        }
+        try FileIO.writeAtomically(path, document)
     }
 
     /// The `tokenizer.json` document.
-    func jsonDocument() -> [UInt8] {
+    func jsonDocument() throws(NoJSONForm) -> [UInt8] {
         let added = JSONValue.array(addedTokens.map { t in
             .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(false)),
                      ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
@@ -63,8 +69,8 @@ extension Tokenizer {
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
             ("post_processor", postProcessorJSON()),
-            ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
-            ("model", model.json()),
+            ("decoder", TokenizerJSON.sequence("decoders", try decoder.map(TokenizerJSON.json))),
+            ("model", try model.json()),
         ])
         var out: [UInt8] = []
         root.writePretty(to: &out, indent: 0)
