@@ -5,7 +5,11 @@ import Tokenization
 struct BenchTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "BPE training time and batch encoding throughput (compare: scripts/bench_hf_tokenizer.py).")
+        abstract: "BPE training time and batch encoding throughput (compare: scripts/bench_hf_tokenizer.py).",
+        discussion: """
+            With --tokenizer, times only encoding with that tokenizer: a tokenizer.json, a SentencePiece \
+            .model/.spm file or a Marian directory (compare: scripts/bench_spm_tokenizer.py).
+            """)
 
     @Option(parsing: .upToNextOption, help: "Training and encoding text (default: ../shared/data/multi30k/train.de and train.en from the repository).")
     var files: [String] = []
@@ -21,6 +25,9 @@ struct BenchTokenizer: ParsableCommand {
 
     @Option(help: "Timed repetitions; the median is reported.")
     var repeats: Int = 5
+
+    @Option(help: "Encode with this tokenizer instead of training one (tokenizer.json, .model/.spm, Marian directory).")
+    var tokenizer: String?
 
     func validate() throws {
         if vocabSize < 260 || threads < 1 || repeats < 1 { throw ValidationError("need --vocab-size ≥ 260, --threads ≥ 1, --repeats ≥ 1") }
@@ -44,6 +51,16 @@ struct BenchTokenizer: ParsableCommand {
 
     func run() throws {
         let paths = files.isEmpty ? try BenchTokenizer.defaultFiles() : files
+        if let tokenizer {
+            let lines = try BenchTokenizer.lines(paths)
+            let (encode, tokens) = measureEncoding(try loadTokenizer(tokenizer), lines)
+            print(String(format: """
+                {"case":"tokenizer-encode","impl":"swift","tokenizer":"%@","threads":%d,"sentences":%d,"tokens":%d,\
+                "encode_s":%.4f,"sentences_per_s":%.0f,"tokens_per_s":%.0f}
+                """, URL(fileURLWithPath: tokenizer).lastPathComponent, threads, lines.count, tokens, encode,
+                Double(lines.count) / encode, Double(tokens) / encode))
+            return
+        }
         let options = TrainingOptions(preTokenization: pretokenizer, threads: threads)
         var trainTimes: [Double] = []
         var tokenizer: Tokenizer?
@@ -53,27 +70,39 @@ struct BenchTokenizer: ParsableCommand {
             trainTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         guard let tokenizer else { return }
-        var lines: [String] = []
-        for path in paths {
-            let bytes = try FileIO.read(path)
-            try FileIO.validateUTF8(bytes, path: path)
-            lines += FileIO.lineRanges(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
-        }
-        var encodeTimes: [Double] = []
-        var tokens = 0
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let ids = tokenizer.encodeBatch(lines, threads: threads)
-            encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            tokens = ids.reduce(0) { $0 + $1.count }
-        }
-        let train = median(trainTimes), encode = median(encodeTimes)
+        let lines = try BenchTokenizer.lines(paths)
+        let (encode, tokens) = measureEncoding(tokenizer, lines)
+        let train = median(trainTimes)
         let json = String(format: """
             {"case":"tokenizer","impl":"swift","pretokenizer":"%@","threads":%d,"vocab_size":%d,"sentences":%d,"tokens":%d,\
             "train_s":%.4f,"encode_s":%.4f,"sentences_per_s":%.0f,"tokens_per_s":%.0f}
             """, pretokenizer.rawValue, threads, tokenizer.vocabSize, lines.count, tokens, train, encode,
             Double(lines.count) / encode, Double(tokens) / encode)
         print(json)
+    }
+
+    /// The lines of all files, as text.
+    static func lines(_ paths: [String]) throws -> [String] {
+        var lines: [String] = []
+        for path in paths {
+            let bytes = try FileIO.read(path)
+            try FileIO.validateUTF8(bytes, path: path)
+            lines += FileIO.lineRanges(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
+        }
+        return lines
+    }
+
+    /// The median time of `encodeBatch` over `lines`, and the number of tokens it gives.
+    private func measureEncoding(_ tokenizer: Tokenizer, _ lines: [String]) -> (seconds: Double, tokens: Int) {
+        var times: [Double] = []
+        var tokens = 0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let ids = tokenizer.encodeBatch(lines, threads: threads)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            tokens = ids.reduce(0) { $0 + $1.count }
+        }
+        return (median(times), tokens)
     }
 
     private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }

@@ -135,6 +135,16 @@ struct CommandError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A tokenizer.json, a SentencePiece `.model`/`.spm` file, or a Marian directory (source.spm, vocab.json, …).
+func loadTokenizer(_ path: String) throws -> Tokenizer {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        return try Tokenizer.marian(directory: URL(fileURLWithPath: path))
+    }
+    if path.hasSuffix(".model") || path.hasSuffix(".spm") { return try Tokenizer(sentencePieceModel: path) }
+    return try Tokenizer(contentsOfFile: path)
+}
+
 func writeStdout(_ bytes: [UInt8]) {
     bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
 }
@@ -144,7 +154,7 @@ struct EncodeTokenizer: ParsableCommand {
         commandName: "encode",
         abstract: "Print the token ids of each input line, separated by single spaces.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, SentencePiece .model/.spm file, or Marian directory to use.")
     var tokenizer: String
 
     @Option(help: "Text file to encode (default: stdin).")
@@ -157,7 +167,7 @@ struct EncodeTokenizer: ParsableCommand {
     var threads: Int = 2
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try loadTokenizer(tokenizer)
         let (_, bytes, lines) = try readLines(input)
         let batch = 8192
         for start in stride(from: 0, to: lines.count, by: batch) {
@@ -181,7 +191,7 @@ struct DecodeTokenizer: ParsableCommand {
         commandName: "decode",
         abstract: "Print the text of each input line of space-separated token ids.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, SentencePiece .model/.spm file, or Marian directory to use.")
     var tokenizer: String
 
     @Option(help: "File of id lines (default: stdin).")
@@ -191,7 +201,7 @@ struct DecodeTokenizer: ParsableCommand {
     var keepSpecial = false
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try loadTokenizer(tokenizer)
         let (name, bytes, lines) = try readLines(input)
         var out: [UInt8] = []
         for (n, range) in lines.enumerated() {
