@@ -45,6 +45,7 @@ CASES = [
     "Ελληνικά русский עברית العربية", "x" * 1200, LONG_WORD, "語" * 600, "word " * 60, "a-b_c--d...e!?¿¡«»„“",
     "   leading and trailing   ", "\u200b\u200czero\u200dwidth", "<sep> @@ <ctrl> Zwei", "Zwei<sep>Zwei",
     "New York", "A man's dog isn't here.", "ΟΔΟΣ Σ İstanbul ǅ", "\U0001d400\U0001d401 \U0001f600\ufe0f",
+    "abc abc", "xy éé xyxy",
 ]
 # Marian-only: a language code kept whole.
 MARIAN_CASES = CASES + [">>de<< Hallo Welt", ">>xx<<", ">>no code"]
@@ -87,6 +88,30 @@ def frequent_merges(path, count):
     return [p.piece for p in sorted(normal, key=lambda p: -p.score)[:count]]
 
 
+def probe_model():
+    """A hand-made unigram model whose scores make float ties (\"abc\": a+bc vs ab+c) and pit
+    user-defined pieces against their parts (\"xy\", \"éé\"): only spm's exact arithmetic passes."""
+    import numpy as np
+    f32, rng = np.float32, random.Random(5)
+    while True:
+        a, bc, ab = (f32(-rng.uniform(1, 5)) for _ in range(3))
+        c = f32(f32(a + bc) - ab)
+        if f32(ab + c) == f32(a + bc) and float(ab) + float(c) > float(a) + float(bc):
+            break
+    m = pb.ModelProto()
+    pieces = [("<unk>", 0, 2), ("<s>", 0, 3), ("</s>", 0, 3), ("\u2581", -3, 1), ("a", a, 1), ("b", -20, 1), ("c", c, 1),
+              ("ab", ab, 1), ("bc", bc, 1), ("x", 0.06, 1), ("y", 0.06, 1), ("xy", 0, 4), ("é", 0.16, 1), ("éé", 0, 4)]
+    for piece, score, t in pieces:
+        p = m.pieces.add()
+        p.piece, p.score, p.type = piece, float(score), t
+    m.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
+    m.normalizer_spec.name = "identity"
+    m.normalizer_spec.add_dummy_prefix = False  # "abc" must start at score 0 for the tie
+    path = os.path.join(OUT, "unigram_probe.model")
+    open(path, "wb").write(m.SerializeToString())
+    return path
+
+
 def random_ids(rng, vocab_size, n=40):
     return [[rng.randrange(vocab_size) for _ in range(rng.randrange(0, 16))] for _ in range(n)]
 
@@ -115,6 +140,7 @@ def build_models():
         "word_identity": train("word_identity", model_type="word", vocab_size=600, normalization_rule_name="identity"),
     }
     os.remove(tsv)
+    models_["unigram_probe"] = probe_model()
     models_["bpe_unused"] = mark_unused(models_["bpe_bytes"], "bpe_unused", frequent_merges(models_["bpe_bytes"], 12))
     models_["unigram_unused"] = mark_unused(models_["unigram_bytes"], "unigram_unused",
                                             frequent_merges(models_["unigram_bytes"], 12))

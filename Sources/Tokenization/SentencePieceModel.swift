@@ -115,19 +115,18 @@ struct SentencePieceModel: Sendable {
     }
 
     /// spm's unigram lattice: normal and user-defined pieces; an unknown character scores the
-    /// lowest normal score − 10, a user-defined piece its byte length × the highest normal score − 0.1.
+    /// lowest normal score − 10, a user-defined piece 0.1 × (its byte length − 1), so that it wins
+    /// over its parts. (sentencepiece 0.2.3; releases before 2026 gave it length × the highest
+    /// normal score − 0.1, and compared path scores in `double`.)
     private static func unigram(_ proto: SentencePieceModelProto, tokens: [[UInt8]], types: [SentencePieceType],
                                 unkID: Int32) -> UnigramModel {
-        var minScore = Float.greatestFiniteMagnitude, maxScore = Float.leastNormalMagnitude  // spm's FLT_MAX, FLT_MIN
-        for p in proto.pieces where p.type == .normal {
-            minScore = min(minScore, p.score)
-            maxScore = max(maxScore, p.score)
-        }
+        var minScore = Float.greatestFiniteMagnitude  // spm's FLT_MAX
+        for p in proto.pieces where p.type == .normal { minScore = min(minScore, p.score) }
         var latticeIDs: [Int32] = []
         var latticeScores = proto.pieces.map { Double($0.score) }
         for (id, t) in types.enumerated() where t == .normal || t == .userDefined {
             latticeIDs.append(Int32(id))
-            if t == .userDefined { latticeScores[id] = Double(Float(tokens[id].count) * maxScore) - 0.1 }
+            if t == .userDefined { latticeScores[id] = Double(Float(0.1 * Double(tokens[id].count - 1))) }
         }
         return UnigramModel(tokens: tokens, scores: proto.pieces.map { Double($0.score) }, latticeIDs: latticeIDs,
                             latticeScores: latticeScores, unkID: unkID,

@@ -7,7 +7,7 @@
 struct UnigramModel: Sendable {
     /// How path scores are added and compared.
     enum Arithmetic: Sendable {
-        /// `float` path scores, each candidate compared in `double` before it is stored (spm).
+        /// `float` path scores (spm).
         case sentencePiece
         /// `f64` throughout (Hugging Face).
         case huggingFace
@@ -71,9 +71,9 @@ struct UnigramModel: Sendable {
                                     k += 1
                                     let id = u[s].value
                                     guard id >= 0 else { continue }
-                                    let candidate = scores[Int(id)] + base
+                                    let candidate = spm ? Double(Float(scores[Int(id)]) + Float(base)) : scores[Int(id)] + base
                                     if from[k] < 0 || candidate > best[k] {
-                                        best[k] = spm ? Double(Float(candidate)) : candidate
+                                        best[k] = candidate
                                         from[k] = Int32(start)
                                         ids[k] = id
                                     }
