@@ -45,7 +45,7 @@ CASES = [
     "Ελληνικά русский עברית العربية", "x" * 1200, LONG_WORD, "語" * 600, "word " * 60, "a-b_c--d...e!?¿¡«»„“",
     "   leading and trailing   ", "\u200b\u200czero\u200dwidth", "<sep> @@ <ctrl> Zwei", "Zwei<sep>Zwei",
     "New York", "A man's dog isn't here.", "ΟΔΟΣ Σ İstanbul ǅ", "\U0001d400\U0001d401 \U0001f600\ufe0f",
-    "abc abc", "xy éé xyxy",
+    "abc abc", "xy éé xyxy", "x▁y ▁▁ x▁▁y x y",
 ]
 # Marian-only: a language code kept whole.
 MARIAN_CASES = CASES + [">>de<< Hallo Welt", ">>xx<<", ">>no code"]
@@ -134,7 +134,9 @@ def build_models():
         "bpe_bytes": train("bpe_bytes", model_type="bpe", vocab_size=1000, normalization_rule_name="identity",
                            byte_fallback=True, split_digits=True, add_dummy_prefix=True, remove_extra_whitespaces=False,
                            allow_whitespace_only_pieces=True, user_defined_symbols=["<sep>"]),
-        "bpe_unk": train("bpe_unk", model_type="bpe", vocab_size=800, normalization_rule_name="identity"),
+        # "x▁y" keeps merges from being split at word starts (a piece with ▁ inside).
+        "bpe_unk": train("bpe_unk", model_type="bpe", vocab_size=800, normalization_rule_name="identity",
+                         user_defined_symbols=["x\u2581y"]),
         "char_identity": train("char_identity", model_type="char", normalization_rule_name="identity",
                                user_defined_symbols=["<sep>"]),
         "word_identity": train("word_identity", model_type="word", vocab_size=600, normalization_rule_name="identity"),

@@ -10,12 +10,60 @@ struct SentencePieceBPE: Sendable {
     let scores: [Float]
     /// User-defined pieces (their ids), matched longest first at each character.
     let userDefined: DoubleArrayTrie?
+    /// True when no piece a merge can form (or a user-defined piece) has a `▁` after something
+    /// other than `▁` (whitespace-only pieces like Llama's `▁▁▁▁` are fine): then no merge crosses
+    /// the start of a word (a `▁` run after a non-space), so each word can merge on its own — and
+    /// be cached — with exactly the result of merging the whole sentence. (Not with UNUSED
+    /// pieces: spm undoes them by the split queued last in the whole sentence.)
+    let mergesWithinWords: Bool
+
+    init(pieces: DoubleArrayTrie, tokens: [[UInt8]], types: [SentencePieceType], scores: [Float], userDefined: DoubleArrayTrie?) {
+        self.pieces = pieces
+        self.types = types
+        self.scores = scores
+        self.userDefined = userDefined
+        mergesWithinWords = !types.contains(.unused) && !zip(tokens, types).contains { token, type in
+            (type == .normal || type == .userDefined) && token.withUnsafeBufferPointer { p in
+                (1..<max(p.count, 1)).contains { SentencePieceBPE.isWordStart(p, $0) }
+            }
+        }
+    }
+
+    /// Whether a `▁` starts at `i` after something other than `▁`.
+    @inline(__always)
+    private static func isWordStart(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        func space(_ k: Int) -> Bool { k >= 0 && k + 2 < p.count && p[k] == 0xE2 && p[k + 1] == 0x96 && p[k + 2] == 0x81 }
+        return space(i) && !space(i - 3)
+    }
 
     /// Fills `scratch.path` with the symbols left after merging: (start, end, id), id -1 where
-    /// the symbol is no piece.
-    /// Without `merging`, the characters stay apart (spm's CHAR model).
+    /// the symbol is no piece. Without `merging`, the characters stay apart (spm's CHAR model).
     func encode(_ text: UnsafeBufferPointer<UInt8>, _ scratch: inout SentencePieceBPEScratch, merging: Bool) {
-        scratch.reset()
+        scratch.path.removeAll(keepingCapacity: true)
+        guard merging && mergesWithinWords else {
+            merge(text, offset: 0, &scratch, merging: merging)
+            return
+        }
+        var start = 0
+        for i in 1..<max(text.count, 1) where text[i] == 0xE2 && SentencePieceBPE.isWordStart(text, i) {
+            word(text, start..<i, &scratch)
+            start = i
+        }
+        if start < text.count { word(text, start..<text.count, &scratch) }
+    }
+
+    /// Merges one word, or copies its symbols from the cache.
+    private func word(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ scratch: inout SentencePieceBPEScratch) {
+        let w = UnsafeBufferPointer(rebasing: text[range])
+        if scratch.appendCached(w, offset: Int32(range.lowerBound)) { return }
+        let first = scratch.path.count
+        merge(w, offset: range.lowerBound, &scratch, merging: true)
+        scratch.cache(w, spansFrom: first, offset: Int32(range.lowerBound))
+    }
+
+    /// spm's merge loop over `text`; symbols go to the path `offset` bytes further on.
+    private func merge(_ text: UnsafeBufferPointer<UInt8>, offset: Int, _ scratch: inout SentencePieceBPEScratch, merging: Bool) {
+        scratch.resetSymbols()
         // Characters, or user-defined pieces, frozen.
         var i = 0
         while i < text.count {
@@ -44,7 +92,7 @@ struct SentencePieceBPE: Sendable {
         var k = 0
         while k >= 0 {
             let s = Int(scratch.start[k])
-            resegment(s..<s + Int(scratch.length[k]), text, &scratch)
+            resegment(s..<s + Int(scratch.length[k]), text, offset, &scratch)
             k = Int(scratch.next[k])
         }
     }
@@ -91,15 +139,15 @@ struct SentencePieceBPE: Sendable {
     }
 
     /// Appends a symbol to the path, splitting UNUSED pieces back into the pair that formed them.
-    private func resegment(_ range: Range<Int>, _ text: UnsafeBufferPointer<UInt8>, _ scratch: inout SentencePieceBPEScratch) {
+    private func resegment(_ range: Range<Int>, _ text: UnsafeBufferPointer<UInt8>, _ offset: Int, _ scratch: inout SentencePieceBPEScratch) {
         let id = pieces.value(of: UnsafeBufferPointer(rebasing: text[range])) ?? -1
         if id >= 0, types[Int(id)] == .unused, let left = scratch.split(of: id) {
             let mid = range.lowerBound + Int(left)
-            resegment(range.lowerBound..<mid, text, &scratch)
-            resegment(mid..<range.upperBound, text, &scratch)
+            resegment(range.lowerBound..<mid, text, offset, &scratch)
+            resegment(mid..<range.upperBound, text, offset, &scratch)
             return
         }
-        scratch.path.append(PieceSpan(start: Int32(range.lowerBound), end: Int32(range.upperBound), id: id))
+        scratch.path.append(PieceSpan(start: Int32(offset + range.lowerBound), end: Int32(offset + range.upperBound), id: id))
     }
 }
 
@@ -111,8 +159,9 @@ struct SentencePieceMergeCandidate: HeapOrdered {
     static func isAbove(_ a: Self, _ b: Self) -> Bool { a.key < b.key }
 }
 
-/// Per-thread BPE memory: symbols as a linked list of byte ranges, the merge agenda, and the
-/// split of each UNUSED piece formed (the last one queued, as spm's `rev_merge` keeps it).
+/// Per-thread BPE memory: symbols as a linked list of byte ranges, the merge agenda, the split
+/// of each UNUSED piece formed (the last one queued, as spm's `rev_merge` keeps it), and the
+/// symbols of words merged before.
 struct SentencePieceBPEScratch {
     fileprivate var start: [Int32] = []
     fileprivate var length: [Int32] = []
@@ -122,8 +171,29 @@ struct SentencePieceBPEScratch {
     fileprivate var agenda = BinaryHeap<SentencePieceMergeCandidate>()
     private var splits: [(id: Int32, leftLength: Int32)] = []
     fileprivate(set) var path: [PieceSpan] = []
+    private var words = ByteStringTable(capacity: 64)
+    private var wordStarts: [Int] = [0]
+    private var wordSpans: [PieceSpan] = []
+    private static let cacheLimit = 100_000, cacheableLength = 64
 
-    fileprivate mutating func reset() {
+    /// Appends the cached symbols of `word`, shifted by `offset`; false if it is not cached.
+    fileprivate mutating func appendCached(_ word: UnsafeBufferPointer<UInt8>, offset: Int32) -> Bool {
+        guard word.count <= SentencePieceBPEScratch.cacheableLength, let k = words.find(word) else { return false }
+        for s in wordSpans[wordStarts[k]..<wordStarts[k + 1]] {
+            path.append(PieceSpan(start: s.start + offset, end: s.end + offset, id: s.id))
+        }
+        return true
+    }
+
+    /// Caches the symbols of `word`: the path from `first` on, less `offset`.
+    fileprivate mutating func cache(_ word: UnsafeBufferPointer<UInt8>, spansFrom first: Int, offset: Int32) {
+        guard word.count <= SentencePieceBPEScratch.cacheableLength, words.count < SentencePieceBPEScratch.cacheLimit else { return }
+        _ = words.insert(word)
+        for s in path[first...] { wordSpans.append(PieceSpan(start: s.start - offset, end: s.end - offset, id: s.id)) }
+        wordStarts.append(wordSpans.count)
+    }
+
+    fileprivate mutating func resetSymbols() {
         start.removeAll(keepingCapacity: true)
         length.removeAll(keepingCapacity: true)
         prev.removeAll(keepingCapacity: true)
@@ -131,7 +201,6 @@ struct SentencePieceBPEScratch {
         frozen.removeAll(keepingCapacity: true)
         agenda.removeAll()
         splits.removeAll(keepingCapacity: true)
-        path.removeAll(keepingCapacity: true)
     }
 
     fileprivate mutating func appendSymbol(start s: Int, length n: Int, frozen f: Bool) {

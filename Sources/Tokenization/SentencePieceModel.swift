@@ -99,7 +99,7 @@ struct SentencePieceModel: Sendable {
         switch proto.modelType {
         case .unigram: algorithm = .unigram(SentencePieceModel.unigram(proto, tokens: tokens, types: types, unkID: unk))
         case .bpe, .char:
-            algorithm = .bpe(SentencePieceBPE(pieces: pieces, types: types, scores: proto.pieces.map(\.score),
+            algorithm = .bpe(SentencePieceBPE(pieces: pieces, tokens: tokens, types: types, scores: proto.pieces.map(\.score),
                                               userDefined: userDefined), mergesPieces: proto.modelType == .bpe)
         case .word: algorithm = .word
         }
