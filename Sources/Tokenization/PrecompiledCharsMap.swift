@@ -81,25 +81,32 @@ public struct PrecompiledCharsMap: Equatable, Sendable {
         }
     }
 
-    /// The longest key prefixing `p[i..<end]` (SentencePiece): its length and replacement.
+    /// Calls `body` with the trie's units and the string pool, for `longestMatch`.
+    func withBuffers<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt8>) -> R) -> R {
+        units.withUnsafeBufferPointer { u in pool.withUnsafeBufferPointer { body(u, $0) } }
+    }
+
+    /// The longest key prefixing `p[i..<end]` (SentencePiece): its length and replacement
+    /// (a range of `pool`), given the buffers of `withBuffers`.
     @inline(__always)
-    func longestMatch(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> (length: Int, replacement: Range<Int>)? {
-        units.withUnsafeBufferPointer { u in
-            var best: (Int, Int)?
-            var s = PrecompiledCharsMap.offset(u[0])
-            var k = i
-            while k < end {
-                let c = p[k]
-                if c == 0 { break }
-                let t = s ^ Int(c)
-                guard t < u.count, PrecompiledCharsMap.label(u[t]) == UInt32(c) else { break }
-                s = t ^ PrecompiledCharsMap.offset(u[t])
-                k += 1
-                if PrecompiledCharsMap.hasLeaf(u[t]) { best = (k - i, PrecompiledCharsMap.value(u[s])) }
-            }
-            guard let (length, v) = best else { return nil }
-            return (length, replacement(at: v))
+    static func longestMatch(_ u: UnsafeBufferPointer<UInt32>, _ pool: UnsafeBufferPointer<UInt8>,
+                             _ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> (length: Int, replacement: Range<Int>)? {
+        var best: (Int, Int)?
+        var s = offset(u[0])
+        var k = i
+        while k < end {
+            let c = p[k]
+            if c == 0 { break }
+            let t = s ^ Int(c)
+            guard t < u.count, label(u[t]) == UInt32(c) else { break }
+            s = t ^ offset(u[t])
+            k += 1
+            if hasLeaf(u[t]) { best = (k - i, value(u[s])) }
         }
+        guard let (length, v) = best else { return nil }
+        var e = v
+        while pool[e] != 0 { e += 1 }
+        return (length, v..<e)
     }
 
     /// The replacement of the shortest key prefixing `p[i..<end]` (Hugging Face's `transform`).
@@ -128,10 +135,6 @@ public struct PrecompiledCharsMap: Equatable, Sendable {
         while pool[e] != 0 { e += 1 }
         return v..<e
     }
-
-    /// Calls `body` with the string pool that replacement ranges index.
-    @inline(__always)
-    func withPool<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { pool.withUnsafeBufferPointer(body) }
 
     /// Hugging Face's `Precompiled` normalizer: each grapheme shorter than six bytes is looked up
     /// whole (its first match replaces all of it); otherwise each of its scalars is looked up.

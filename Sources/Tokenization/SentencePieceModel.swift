@@ -130,7 +130,7 @@ struct SentencePieceModel: Sendable {
         }
         return UnigramModel(tokens: tokens, scores: proto.pieces.map { Double($0.score) }, latticeIDs: latticeIDs,
                             latticeScores: latticeScores, unkID: unkID,
-                            unkScore: Double(minScore - Float(UnigramModel.unknownPenalty)), arithmetic: .sentencePiece,
+                            unkScore: Double(minScore - Float(UnigramModel.unknownPenalty)), floatPaths: true,
                             byteIDs: nil)
     }
 

@@ -28,23 +28,27 @@ struct SentencePieceNormalizer: Sendable {
     /// Where the normalized form of the next characters comes from.
     private enum Source { case input, pool, replacementCharacter }
 
+    /// The tries and the string pool, as buffers for the duration of one text.
+    private struct Buffers {
+        let userDefined: UnsafeBufferPointer<DoubleArrayTrie.Unit>?
+        let charsMap: UnsafeBufferPointer<UInt32>?
+        let pool: UnsafeBufferPointer<UInt8>
+    }
+
     /// spm's `NormalizePrefix`: the replacement of the text at `i` and how many bytes it consumes.
     @inline(__always)
-    private func prefix(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Source, Range<Int>, Int) {
-        if let userDefined {
-            let n = userDefined.units.withUnsafeBufferPointer { u -> Int in
-                var s = 0, k = i, longest = 0
-                while k < p.count {
-                    s = DoubleArrayTrie.child(u, s, p[k])
-                    if s < 0 { break }
-                    k += 1
-                    if u[s].value >= 0 { longest = k - i }
-                }
-                return longest
+    private static func prefix(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ b: Buffers) -> (Source, Range<Int>, Int) {
+        if let u = b.userDefined {
+            var s = 0, k = i, longest = 0
+            while k < p.count {
+                s = DoubleArrayTrie.child(u, s, p[k])
+                if s < 0 { break }
+                k += 1
+                if u[s].value >= 0 { longest = k - i }
             }
-            if n > 0 { return (.input, i..<i + n, n) }
+            if longest > 0 { return (.input, i..<i + longest, longest) }
         }
-        if let charsMap, let (n, r) = charsMap.longestMatch(p, i, p.count) { return (.pool, r, n) }
+        if let u = b.charsMap, let (n, r) = PrecompiledCharsMap.longestMatch(u, b.pool, p, i, p.count) { return (.pool, r, n) }
         let (valid, n) = SentencePieceUTF8.decode(p, i)
         return valid ? (.input, i..<i + n, n) : (.replacementCharacter, 0..<3, 1)
     }
@@ -53,31 +57,35 @@ struct SentencePieceNormalizer: Sendable {
     func normalize(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         guard !input.isEmpty else { return }
-        if let charsMap {
-            charsMap.withPool { normalize(input, $0, into: &out) }
-        } else {
-            normalize(input, UnsafeBufferPointer(start: nil, count: 0), into: &out)
+        func run(_ userDefined: UnsafeBufferPointer<DoubleArrayTrie.Unit>?) {
+            if let charsMap {
+                charsMap.withBuffers { normalize(input, Buffers(userDefined: userDefined, charsMap: $0, pool: $1), into: &out) }
+            } else {
+                normalize(input, Buffers(userDefined: userDefined, charsMap: nil, pool: UnsafeBufferPointer(start: nil, count: 0)), into: &out)
+            }
         }
+        if let userDefined { userDefined.units.withUnsafeBufferPointer { run($0) } } else { run(nil) }
     }
 
-    private func normalize(_ input: UnsafeBufferPointer<UInt8>, _ pool: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let n = input.count
+    private func normalize(_ input: UnsafeBufferPointer<UInt8>, _ buffers: Buffers, into out: inout [UInt8]) {
+        let n = input.count, pool = buffers.pool
         var i = 0
         if removeExtraWhitespaces {
             while i < n {
-                let (source, r, consumed) = prefix(input, i)
+                let (source, r, consumed) = SentencePieceNormalizer.prefix(input, i, buffers)
                 guard source != .replacementCharacter, r.count == 1,
                       (source == .input ? input[r.lowerBound] : pool[r.lowerBound]) == 0x20 else { break }
                 i += consumed
             }
         }
         guard i < n else { return }
+        out.reserveCapacity(n + n / 2 + 8)
         let space = escapeWhitespaces ? SentencePieceNormalizer.spaceSymbol : [0x20]
         if !treatWhitespaceAsSuffix && addDummyPrefix { out += space }
         var isPreviousSpace = removeExtraWhitespaces
         SentencePieceNormalizer.replacementCharacter.withUnsafeBufferPointer { fffd in
             while i < n {
-                let (source, r, consumed) = prefix(input, i)
+                let (source, r, consumed) = SentencePieceNormalizer.prefix(input, i, buffers)
                 let text = source == .input ? input : source == .pool ? pool : fffd
                 var lo = r.lowerBound
                 while isPreviousSpace && lo < r.upperBound && text[lo] == 0x20 { lo += 1 }

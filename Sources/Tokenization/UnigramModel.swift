@@ -2,28 +2,21 @@
 /// (its log-probability), and a text is cut into the pieces whose scores sum highest — Viterbi
 /// over the lattice of all pieces found at each position (by walking a trie), with an unknown
 /// piece for any character no single piece covers. This is SentencePiece's `EncodeOptimized`
-/// and Hugging Face's `encode_optimized`; the two differ only in arithmetic and bookkeeping,
-/// which `Arithmetic` captures so that each reproduces its peer's ties exactly.
+/// and Hugging Face's `encode_optimized`; the two differ in the precision of path scores
+/// (`float` in spm, `f64` in Hugging Face), which decides ties, so each is reproduced exactly.
 struct UnigramModel: Sendable {
-    /// How path scores are added and compared.
-    enum Arithmetic: Sendable {
-        /// `float` path scores (spm).
-        case sentencePiece
-        /// `f64` throughout (Hugging Face).
-        case huggingFace
-    }
-
     /// Token string (UTF-8) of each id.
     let tokens: [[UInt8]]
     /// The score of each id as written in the vocabulary.
     let scores: [Double]
-    /// The score each id gets in the lattice (spm's user-defined pieces get a bonus).
-    private let latticeScores: [Double]
+    /// The score each id gets in the lattice (spm's user-defined pieces get a bonus), in the
+    /// precision paths are scored in: one of the two is empty.
+    private let floatScores: [Float]
+    private let doubleScores: [Double]
     /// The pieces the lattice may use, mapped to their ids.
     private let trie: DoubleArrayTrie
     let unkID: Int32?
     private let unkScore: Double
-    private let arithmetic: Arithmetic
     /// With byte fallback, the id of `<0xXX>` for each byte (-1 where the vocabulary lacks it).
     let byteIDs: [Int32]?
 
@@ -31,15 +24,16 @@ struct UnigramModel: Sendable {
     ///   - latticeIDs: the ids whose pieces enter the lattice (a piece listed twice keeps its later id).
     ///   - latticeScores: the score of each id in the lattice.
     ///   - unkScore: the score of an unknown character.
+    ///   - floatPaths: score paths in `float`, as spm does (else in `f64`, as Hugging Face).
     init(tokens: [[UInt8]], scores: [Double], latticeIDs: [Int32], latticeScores: [Double], unkID: Int32?,
-         unkScore: Double, arithmetic: Arithmetic, byteIDs: [Int32]?) {
+         unkScore: Double, floatPaths: Bool, byteIDs: [Int32]?) {
         self.tokens = tokens
         self.scores = scores
-        self.latticeScores = latticeScores
+        floatScores = floatPaths ? latticeScores.map { Float($0) } : []
+        doubleScores = floatPaths ? [] : latticeScores
         trie = DoubleArrayTrie(keys: latticeIDs.map { (tokens[Int($0)], $0) })
         self.unkID = unkID
         self.unkScore = unkScore
-        self.arithmetic = arithmetic
         self.byteIDs = byteIDs
     }
 
@@ -49,53 +43,65 @@ struct UnigramModel: Sendable {
     /// Fills `scratch.path` with the best segmentation of `text`: (start, end, id) in order, where
     /// id is `unkID` (or -1 without one) for an unknown character.
     func viterbi(_ text: UnsafeBufferPointer<UInt8>, _ scratch: inout UnigramScratch) {
-        let n = text.count
-        scratch.reset(n)
-        let spm = arithmetic == .sentencePiece
-        let unk = unkID ?? -1
-        let unkScoreFloat = Float(unkScore)
-        trie.units.withUnsafeBufferPointer { u in
-            latticeScores.withUnsafeBufferPointer { scores in
-                scratch.best.withUnsafeMutableBufferPointer { best in
-                    scratch.from.withUnsafeMutableBufferPointer { from in
-                        scratch.ids.withUnsafeMutableBufferPointer { ids in
-                            var start = 0
-                            while start < n {
-                                let base = best[start]
-                                let charLength = min(SentencePieceUTF8.oneCharLength(text[start]), n - start)
-                                var hasSingleNode = false
-                                var s = 0, k = start
-                                while k < n {
-                                    s = DoubleArrayTrie.child(u, s, text[k])
-                                    if s < 0 { break }
-                                    k += 1
-                                    let id = u[s].value
-                                    guard id >= 0 else { continue }
-                                    let candidate = spm ? Double(Float(scores[Int(id)]) + Float(base)) : scores[Int(id)] + base
-                                    if from[k] < 0 || candidate > best[k] {
-                                        best[k] = candidate
-                                        from[k] = Int32(start)
-                                        ids[k] = id
-                                    }
-                                    if k - start == charLength { hasSingleNode = true }
-                                }
-                                if !hasSingleNode {
-                                    let e = start + charLength
-                                    let candidate = spm ? Double(unkScoreFloat + Float(base)) : unkScore + base
-                                    if from[e] < 0 || candidate > best[e] {
-                                        best[e] = candidate
-                                        from[e] = Int32(start)
-                                        ids[e] = unk
-                                    }
-                                }
-                                start += charLength
-                            }
-                        }
+        scratch.reset(text.count)
+        scratch.from.withUnsafeMutableBufferPointer { from in
+            scratch.ids.withUnsafeMutableBufferPointer { ids in
+                if doubleScores.isEmpty {
+                    floatScores.withUnsafeBufferPointer { scores in
+                        scratch.floatBest.withUnsafeMutableBufferPointer { viterbi(text, scores, $0, Float(unkScore), from, ids) }
+                    }
+                } else {
+                    doubleScores.withUnsafeBufferPointer { scores in
+                        scratch.doubleBest.withUnsafeMutableBufferPointer { viterbi(text, scores, $0, unkScore, from, ids) }
                     }
                 }
             }
         }
-        scratch.backtrack(n)
+        scratch.backtrack(text.count)
+    }
+
+    /// The best path ending at each position: its score in `best`, where its last piece starts in
+    /// `from` (-1: none yet) and that piece's id in `ids`. A candidate replaces the best only when
+    /// strictly better, so the first of equal paths stays.
+    @inline(__always)
+    private func viterbi<Score: BinaryFloatingPoint>(_ text: UnsafeBufferPointer<UInt8>, _ scores: UnsafeBufferPointer<Score>,
+                                                      _ best: UnsafeMutableBufferPointer<Score>, _ unkScore: Score,
+                                                      _ from: UnsafeMutableBufferPointer<Int32>, _ ids: UnsafeMutableBufferPointer<Int32>) {
+        let n = text.count
+        let unk = unkID ?? -1
+        trie.units.withUnsafeBufferPointer { u in
+            var start = 0
+            while start < n {
+                let base = best[start]
+                let charLength = min(SentencePieceUTF8.oneCharLength(text[start]), n - start)
+                var hasSingleNode = false
+                var s = 0, k = start
+                while k < n {
+                    s = DoubleArrayTrie.child(u, s, text[k])
+                    if s < 0 { break }
+                    k += 1
+                    let id = u[s].value
+                    guard id >= 0 else { continue }
+                    let candidate = scores[Int(id)] + base
+                    if from[k] < 0 || candidate > best[k] {
+                        best[k] = candidate
+                        from[k] = Int32(start)
+                        ids[k] = id
+                    }
+                    if k - start == charLength { hasSingleNode = true }
+                }
+                if !hasSingleNode {
+                    let e = start + charLength
+                    let candidate = unkScore + base
+                    if from[e] < 0 || candidate > best[e] {
+                        best[e] = candidate
+                        from[e] = Int32(start)
+                        ids[e] = unk
+                    }
+                }
+                start += charLength
+            }
+        }
     }
 
     /// Hugging Face's `Unigram::tokenize`: a run of unknown pieces becomes one token, whose id is
@@ -130,20 +136,25 @@ struct PieceSpan: Sendable {
 }
 
 /// Per-thread lattice memory, reused from text to text: for each end position, the best path's
-/// score, where its last piece starts, and that piece's id.
+/// score (in the model's precision), where its last piece starts, and that piece's id.
 struct UnigramScratch {
-    fileprivate(set) var best: [Double] = []
-    fileprivate(set) var from: [Int32] = []
-    fileprivate(set) var ids: [Int32] = []
+    fileprivate var floatBest: [Float] = []
+    fileprivate var doubleBest: [Double] = []
+    fileprivate var from: [Int32] = []
+    fileprivate var ids: [Int32] = []
     private(set) var path: [PieceSpan] = []
 
     fileprivate mutating func reset(_ n: Int) {
-        if best.count < n + 1 {
-            best = [Double](repeating: 0, count: n + 1)
+        if from.count < n + 1 {
+            floatBest = [Float](repeating: 0, count: n + 1)
+            doubleBest = [Double](repeating: 0, count: n + 1)
             from = [Int32](repeating: -1, count: n + 1)
             ids = [Int32](repeating: -1, count: n + 1)
         } else {
-            for k in 0...n { best[k] = 0; from[k] = -1 }
+            // Every later position a path reaches is written before it is read.
+            floatBest[0] = 0
+            doubleBest[0] = 0
+            for k in 0...n { from[k] = -1 }
         }
         path.removeAll(keepingCapacity: true)
     }

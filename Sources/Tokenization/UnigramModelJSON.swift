@@ -40,7 +40,7 @@ extension UnigramModel {
             byteIDs = table
         }
         return UnigramModel(tokens: tokens, scores: scores, latticeIDs: ids, latticeScores: scores, unkID: unkID,
-                            unkScore: (scores.min() ?? .infinity) - unknownPenalty, arithmetic: .huggingFace,
+                            unkScore: (scores.min() ?? .infinity) - unknownPenalty, floatPaths: false,
                             byteIDs: byteIDs)
     }
 
