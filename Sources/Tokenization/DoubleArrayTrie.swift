@@ -2,6 +2,11 @@
 // structure", 1989) over byte strings: the piece dictionary of the unigram lattice and of
 // SentencePiece's BPE, where every position of every sentence walks it. One step is one
 // array read: the child of node `s` by byte `c` sits at `base[s] + c` if its `check` is `s`.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct DoubleArrayTrie: Sendable {
     /// One node: where its children start, its parent, and the value of a key ending here (-1: none).
@@ -15,17 +20,35 @@ struct DoubleArrayTrie: Sendable {
 
     /// Builds the trie of `keys`; a key given twice keeps its last value. Empty keys are left out.
     init(keys: [([UInt8], Int32)]) {
-        // Sort by key, later entries after earlier ones, then keep the last of each key.
-        let order = keys.indices.sorted { a, b in
-            keys[a].0.lexicographicallyPrecedes(keys[b].0) || (keys[a].0 == keys[b].0 && a < b)
+        // All keys in one arena, sorted by bytes (later entries after earlier ones on equal keys).
+        var arena: [UInt8] = [], starts: [Int] = [0]
+        arena.reserveCapacity(keys.reduce(0) { $0 + $1.0.count })
+        for (key, _) in keys {
+            arena += key
+            starts.append(arena.count)
         }
-        var sorted: [([UInt8], Int32)] = []
+        let order: [Int] = arena.withUnsafeBufferPointer { a in
+            keys.indices.sorted { (x: Int, y: Int) -> Bool in
+                let lx = starts[x + 1] - starts[x], ly = starts[y + 1] - starts[y]
+                var c: Int32 = 0
+                if let base = a.baseAddress, min(lx, ly) > 0 { c = memcmp(base + starts[x], base + starts[y], min(lx, ly)) }
+                return c != 0 ? c < 0 : lx != ly ? lx < ly : x < y
+            }
+        }
+        // Keep the last value of each key.
+        var sorted: [(start: Int, count: Int, value: Int32)] = []
         sorted.reserveCapacity(keys.count)
-        for k in order where !keys[k].0.isEmpty {
-            if let last = sorted.last, last.0 == keys[k].0 { sorted[sorted.count - 1].1 = keys[k].1 } else { sorted.append(keys[k]) }
+        for k in order where starts[k + 1] > starts[k] {
+            let key = (start: starts[k], count: starts[k + 1] - starts[k], value: keys[k].1)
+            if let last = sorted.last, last.count == key.count,
+               arena[last.start..<last.start + last.count].elementsEqual(arena[key.start..<key.start + key.count]) {
+                sorted[sorted.count - 1].value = key.value
+            } else {
+                sorted.append(key)
+            }
         }
         var builder = Builder()
-        builder.build(sorted)
+        arena.withUnsafeBufferPointer { builder.build(sorted, $0) }
         units = builder.units
     }
 
@@ -49,36 +72,37 @@ struct DoubleArrayTrie: Sendable {
         }
     }
 
-    /// Places nodes breadth-first, each node's children at the first base where all their slots are free.
+    /// Places nodes depth-first, each node's children at the first base where all their slots are free.
     private struct Builder {
         var units = [Unit(base: 0, check: -2, value: -1)]
         /// Free slots as a doubly linked list (indices into `units`; -1 ends it), lowest first.
         var nextFree: [Int32] = [-1]
         var prevFree: [Int32] = [-1]
-        var firstFree: Int32 = -1
+        var firstFree = -1
         var lastFree = -1
+        /// Free slots this far behind the end are given up (marked -3, never a parent), so that
+        /// placing a node never scans more than this many slots; the few holes left cost less
+        /// than the search would.
+        static let window = 8192
 
-        mutating func build(_ keys: [([UInt8], Int32)]) {
+        mutating func build(_ keys: [(start: Int, count: Int, value: Int32)], _ arena: UnsafeBufferPointer<UInt8>) {
             // Work items: (node, key range sharing the first `depth` bytes, depth).
-            var queue: [(Int, Range<Int>, Int)] = [(0, 0..<keys.count, 0)]
-            var head = 0
+            var stack: [(Int, Range<Int>, Int)] = [(0, 0..<keys.count, 0)]
             var labels: [UInt8] = []
             var groups: [Range<Int>] = []
-            while head < queue.count {
-                let (node, range, depth) = queue[head]
-                head += 1
+            while let (node, range, depth) = stack.popLast() {
                 var lo = range.lowerBound
-                if lo < range.upperBound && keys[lo].0.count == depth {
-                    units[node].value = keys[lo].1  // sorted: the key ending here comes first
+                if lo < range.upperBound && keys[lo].count == depth {
+                    units[node].value = keys[lo].value  // sorted: the key ending here comes first
                     lo += 1
                 }
                 labels.removeAll(keepingCapacity: true)
                 groups.removeAll(keepingCapacity: true)
                 var i = lo
                 while i < range.upperBound {
-                    let c = keys[i].0[depth]
+                    let c = arena[keys[i].start + depth]
                     var j = i + 1
-                    while j < range.upperBound && keys[j].0[depth] == c { j += 1 }
+                    while j < range.upperBound && arena[keys[j].start + depth] == c { j += 1 }
                     labels.append(c)
                     groups.append(i..<j)
                     i = j
@@ -86,18 +110,22 @@ struct DoubleArrayTrie: Sendable {
                 guard !labels.isEmpty else { continue }
                 let base = findBase(labels)
                 units[node].base = Int32(base)
-                for (c, g) in zip(labels, groups) {
+                for (c, g) in zip(labels, groups).reversed() {
                     let t = base + Int(c)
                     take(t)
                     units[t].check = Int32(node)
-                    queue.append((t, g, depth + 1))
+                    stack.append((t, g, depth + 1))
                 }
             }
         }
 
         /// The lowest base ≥ 1 whose slots for all `labels` are free, growing the array as needed.
         private mutating func findBase(_ labels: [UInt8]) -> Int {
-            var p = Int(firstFree)
+            while firstFree >= 0 && firstFree < units.count - Builder.window {
+                units[firstFree].check = -3
+                take(firstFree)
+            }
+            var p = firstFree
             while true {
                 if p < 0 {
                     // No free slot fits: put the children just past the end.
@@ -108,7 +136,9 @@ struct DoubleArrayTrie: Sendable {
                 let base = p - Int(labels[0])
                 if base >= 1 {
                     grow(to: base + 256)
-                    if labels.allSatisfy({ units[base + Int($0)].check == -1 }) { return base }
+                    var fits = true
+                    for c in labels where units[base + Int(c)].check != -1 { fits = false; break }
+                    if fits { return base }
                 }
                 p = Int(nextFree[p])
             }
@@ -122,15 +152,15 @@ struct DoubleArrayTrie: Sendable {
                 // Append `k` at the end of the free list (slots are added in increasing order).
                 nextFree.append(-1)
                 prevFree.append(Int32(lastFree))
-                if lastFree < 0 { firstFree = Int32(k) } else { nextFree[lastFree] = Int32(k) }
+                if lastFree < 0 { firstFree = k } else { nextFree[lastFree] = Int32(k) }
                 lastFree = k
             }
         }
 
-        /// Marks slot `t` used: unlinks it from the free list.
+        /// Takes slot `t` off the free list (used, or given up).
         private mutating func take(_ t: Int) {
             let p = Int(prevFree[t]), n = Int(nextFree[t])
-            if p >= 0 { nextFree[p] = Int32(n) } else { firstFree = Int32(n) }
+            if p >= 0 { nextFree[p] = Int32(n) } else { firstFree = n }
             if n >= 0 { prevFree[n] = Int32(p) } else { lastFree = p }
             nextFree[t] = -1
             prevFree[t] = -1

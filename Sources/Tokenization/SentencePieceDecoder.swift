@@ -8,12 +8,12 @@ enum SentencePieceDecodingKind: Equatable, Sendable {
     case text, control, unknown, byte(UInt8)
 }
 
-/// A `.model`'s decoding rules, keyed by piece string as spm looks pieces up.
+/// A `.model`'s decoding rules, by piece string as spm looks pieces up.
 public struct SentencePieceDecoder: Equatable, Sendable {
-    /// Every piece that is not plain text (control, unknown, byte); any other piece of the
-    /// model is in `textPieces`.
-    let kinds: [[UInt8]: SentencePieceDecodingKind]
-    let textPieces: Set<[UInt8]>
+    /// The model's pieces, their ids, and what each id is.
+    let tokens: [[UInt8]]
+    let pieces: DoubleArrayTrie
+    let kinds: [SentencePieceDecodingKind]
     let unkSurface: [UInt8]
     let addDummyPrefix: Bool
     let removeExtraWhitespaces: Bool
@@ -21,7 +21,7 @@ public struct SentencePieceDecoder: Equatable, Sendable {
     let denormalizer: SentencePieceDenormalizer?
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.kinds == b.kinds && a.textPieces == b.textPieces && a.unkSurface == b.unkSurface
+        a.tokens == b.tokens && a.kinds == b.kinds && a.unkSurface == b.unkSurface
             && a.addDummyPrefix == b.addDummyPrefix && a.removeExtraWhitespaces == b.removeExtraWhitespaces
             && a.denormalizer?.blob == b.denormalizer?.blob
     }
@@ -34,8 +34,8 @@ public struct SentencePieceDecoder: Equatable, Sendable {
         var bytes: [UInt8] = []
         var isBeginning = true, beginningSpaceSeen = false
         for piece in pieces {
-            let kind = kinds[piece] ?? .text
-            if case let .byte(b) = kind {
+            let kind = piece.withUnsafeBufferPointer { self.pieces.value(of: $0) }.map { kinds[Int($0)] }
+            if case let .byte(b)? = kind {
                 bytes.append(b)
                 continue
             }
@@ -43,11 +43,10 @@ public struct SentencePieceDecoder: Equatable, Sendable {
             if beginningSpaceSeen || !text.isEmpty { isBeginning = false }
             beginningSpaceSeen = false
             switch kind {
-            case .control, .byte: break
-            case .unknown: text += unkSurface
-            case .text:
-                // A piece spm does not know decodes as itself.
-                guard textPieces.contains(piece) else { text += piece; continue }
+            case nil: text += piece  // a piece the model does not know decodes as itself
+            case .control?, .byte?: break
+            case .unknown?: text += unkSurface
+            case .text?:
                 var p = piece[...]
                 if isBeginning && (addDummyPrefix || removeExtraWhitespaces) && p.starts(with: SentencePieceDecoder.space) {
                     p = p.dropFirst(3)

@@ -78,17 +78,15 @@ struct SentencePieceModel: Sendable {
                 normalizer: SentencePieceNormalizer(spec: spec, charsMap: map, treatWhitespaceAsSuffix: false, userDefined: nil),
                 blob: map.blob)
         }
-        var kinds: [[UInt8]: SentencePieceDecodingKind] = [:]
-        var textPieces = Set<[UInt8]>()
-        for (id, p) in proto.pieces.enumerated() {
+        let kinds = proto.pieces.map { p -> SentencePieceDecodingKind in
             switch p.type {
-            case .normal, .userDefined, .unused: textPieces.insert(p.piece)
-            case .control: kinds[p.piece] = .control
-            case .unknown: kinds[p.piece] = .unknown
-            case .byte: kinds[p.piece] = .byte(SentencePieceModel.byteValue(ofPiece: tokens[id]) ?? 0)
+            case .normal, .userDefined, .unused: return .text
+            case .control: return .control
+            case .unknown: return .unknown
+            case .byte: return .byte(SentencePieceModel.byteValue(ofPiece: p.piece) ?? 0)
             }
         }
-        decoder = SentencePieceDecoder(kinds: kinds, textPieces: textPieces, unkSurface: proto.unkSurface,
+        decoder = SentencePieceDecoder(tokens: tokens, pieces: pieces, kinds: kinds, unkSurface: proto.unkSurface,
                                        addDummyPrefix: proto.normalizerSpec.addDummyPrefix,
                                        removeExtraWhitespaces: proto.normalizerSpec.removeExtraWhitespaces,
                                        denormalizer: denormalizer)
