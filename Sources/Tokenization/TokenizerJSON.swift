@@ -58,11 +58,17 @@ extension Tokenizer {
 
     /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
     public func save(to path: String) throws {
-        try FileIO.writeAtomically(path, jsonDocument())
+        let document: [UInt8]
+        do throws(NoJSONForm) {
+            document = try jsonDocument()
+        } catch {
+            throw TokenizationError.unsupported(file: path, component: "\(error.what) has no tokenizer.json form")
+        }
+        try FileIO.writeAtomically(path, document)
     }
 
     /// The `tokenizer.json` document.
-    func jsonDocument() -> [UInt8] {
+    func jsonDocument() throws(NoJSONForm) -> [UInt8] {
         let added = JSONValue.array(addedTokens.sorted { $0.id < $1.id }.map { t in
             .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(t.singleWord)),
                      ("lstrip", .bool(t.lstrip)), ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)),
@@ -73,8 +79,8 @@ extension Tokenizer {
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
             ("post_processor", TokenizerJSON.sequence("processors", postProcessor.map(TokenizerJSON.json))),
-            ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
-            ("model", model.json()),
+            ("decoder", TokenizerJSON.sequence("decoders", try decoder.map(TokenizerJSON.json))),
+            ("model", try model.json()),
         ])
         var out: [UInt8] = []
         root.writePretty(to: &out, indent: 0)

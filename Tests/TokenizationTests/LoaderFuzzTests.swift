@@ -54,7 +54,7 @@ final class LoaderFuzzTests: XCTestCase {
         XCTAssertEqual(load(#"{\#(model), "normalizer": {"type": "Bar"}}"#), #"normalizer: unsupported normalizer type "Bar""#)
         XCTAssertEqual(load(#"{\#(model), "decoder": {"type": "Sequence", "decoders": [{"type": "Baz"}]}}"#), #"decoder.decoders[0]: unsupported decoder type "Baz""#)
         XCTAssertEqual(load(#"{\#(model), "post_processor": {"type": "Qux"}}"#), #"post_processor: unsupported post-processor type "Qux""#)
-        XCTAssertEqual(load(#"{"model": {"type": "Unigram", "vocab": []}}"#), #"model: unsupported model type "Unigram" (supported: BPE, WordPiece, WordLevel)"#)
+        XCTAssertEqual(load(#"{"model": {"type": "Chars", "vocab": []}}"#), #"model: unsupported model type "Chars" (supported: BPE, WordPiece, WordLevel, Unigram)"#)
         XCTAssertTrue(load(#"{\#(model), "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated", "invert": false}}"#)
             .hasPrefix("invalid tokenizer: pre_tokenizer.pattern: regex \"(a\""))
         XCTAssertEqual(load(#"{"model": {"type": "WordLevel", "vocab": {"a": 0, "b": 0}}}"#), #"invalid tokenizer: model: vocab gives id 0 to both "a" and "b""#)
