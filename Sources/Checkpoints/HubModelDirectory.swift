@@ -53,14 +53,17 @@ enum HubModelDirectory {
                 return names.contains("lm_head.weight") || tied ? .llamaForCausalLM : .llama
             }
         }
-        let layout: HubLayout
+        return (try layout(hub, architecture, generation: generation), generation, checkpoint)
+    }
+
+    /// The tensor map of `architecture` for a config.json (the one place each architecture's is made).
+    static func layout(_ hub: HubConfig, _ architecture: HubArchitecture, generation: GenerationDefaults) throws -> HubLayout {
         switch architecture {
-        case .marianMT: layout = try HubMarian.layout(hub, architecture: architecture, generation: generation)
-        case .gpt2LMHead, .gpt2: layout = try HubGPT2.layout(hub, architecture: architecture)
-        case .bertForMaskedLM, .bertForPreTraining, .bert: layout = try HubBERT.layout(hub, architecture: architecture)
-        case .llamaForCausalLM, .llama: layout = try HubLlama.layout(hub, architecture: architecture)
+        case .marianMT: return try HubMarian.layout(hub, architecture: architecture, generation: generation)
+        case .gpt2LMHead, .gpt2: return try HubGPT2.layout(hub, architecture: architecture)
+        case .bertForMaskedLM, .bertForPreTraining, .bert: return try HubBERT.layout(hub, architecture: architecture)
+        case .llamaForCausalLM, .llama: return try HubLlama.layout(hub, architecture: architecture)
         }
-        return (layout, generation, checkpoint)
     }
 
     static func load(_ directory: URL) throws -> LoadedModel {

@@ -117,12 +117,22 @@ public enum ModelDirectory {
         p.markModified()
     }
 
-    /// Writes config.json and weights.safetensors (our names) atomically; copies a tokenizer if given.
+    /// Writes config.json and weights.safetensors atomically, under our names (`.native`) or in the
+    /// PyTorch reference layout (`.pytorch`, packed Q/K/V stacked again); copies a tokenizer if given.
     public static func save(_ module: Module, config: TransformerConfig, to directory: URL,
-                            format: SafetensorsTensor.FloatFormat = .f32, tokenizer: URL? = nil) throws {
+                            format: SafetensorsTensor.FloatFormat = .f32, tokenizer: URL? = nil, layout: WeightLayout = .native) throws {
+        let tensors: [SafetensorsTensor]
+        switch layout {
+        case .native:
+            tensors = module.namedParameters().map { SafetensorsTensor(name: $0.name, tensor: $0.tensor, format: format) }
+        case .pytorch:
+            tensors = try pytorchTensors(of: module, config: config).map { SafetensorsTensor(name: $0.0, tensor: $0.1, format: format) }
+        case .hub:
+            throw ConfigError("a Hugging Face directory is written by HubExport")
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let tensors = module.namedParameters().map { SafetensorsTensor(name: $0.name, tensor: $0.tensor, format: format) }
-        try SafetensorsWriter.write(tensors, metadata: ["format": "swift-transformer"], to: directory.appendingPathComponent("weights.safetensors").path)
+        try SafetensorsWriter.write(tensors, metadata: ["format": layout == .pytorch ? "pt" : "swift-transformer"],
+                                    to: directory.appendingPathComponent("weights.safetensors").path)
         let json = try config.jsonData()
         try writeAtomically(to: directory.appendingPathComponent("config.json").path) { file in
             try json.withUnsafeBytes(file.writeAll)
@@ -132,6 +142,19 @@ public enum ModelDirectory {
             try writeAtomically(to: directory.appendingPathComponent("tokenizer.json").path) { file in
                 try bytes.withUnsafeBytes(file.writeAll)
             }
+        }
+    }
+
+    /// Our weights under their PyTorch reference names, packed Q/K/V stacked again.
+    public static func pytorchTensors(of module: Module, config: TransformerConfig) throws -> [(String, Tensor)] {
+        try PyTorchLayout.check(config)
+        let params = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+        return try PyTorchLayout.mappings(for: config).map { m in
+            let parts = try m.parts.map { name -> Tensor in
+                guard let p = params[name] else { throw ConfigError("the PyTorch reference layout needs parameter '\(name)', which this model lacks") }
+                return p
+            }
+            return (m.name, parts.count == 1 ? parts[0] : Kernels.concat(parts, axis: 0))
         }
     }
 }
