@@ -9,8 +9,8 @@ For each case it writes Tests/ParityTests/Fixtures/export/<case>/:
   config.json, weights.safetensors, tokenizer.json   a model directory of ours, random weights
                                                       under our parameter names
   expected.safetensors
-    metadata: format (hf or pytorch), architecture, and fnv1a64.<file> for every exported file
-      (the test exports again and must write the same bytes)
+    metadata: format (hf or pytorch), architecture, fnv1a64.<file> for every exported file (the
+      test exports again and must write the same bytes), text.<i> and target.<i>
     input_ids, attention_mask [B, T] (1 = token) of TEXTS[:2], decoder_input_ids (Marian: the start
       token, then TARGETS[:2]), logits [B, T, V] (or hidden [B, T, d] for a bare BertModel), as
       transformers computes them on the export;
@@ -212,6 +212,8 @@ def hf_case(name, c, seed, tokenizer):
             else:
                 expected["logits"] = model(input_ids=ids, attention_mask=mask).logits
     meta.update(format="hf", architecture=arch)
+    meta.update({f"text.{i}": t for i, t in enumerate(TEXTS)})
+    meta.update({f"target.{i}": t for i, t in enumerate(TARGETS)})
     save_file({k: v.contiguous() for k, v in expected.items()}, os.path.join(ours, "expected.safetensors"), metadata=meta)
     print(name, arch, {k: tuple(v.shape) for k, v in expected.items() if k in ("logits", "hidden")})
 
