@@ -110,7 +110,7 @@ def main():
     if rank == 0:
         print(f"{world} ranks ({'nccl' if cuda else 'gloo'}), {len(pairs)} pairs, {len(loader)} steps per epoch "
               f"of {args.batch_size} pairs per rank", flush=True)
-    step, start = 0, time.time()
+    step, began = 0, time.time()
     for epoch in range(args.epochs):
         sampler.set_epoch(epoch)
         for batch in loader:
@@ -121,13 +121,14 @@ def main():
             optimizer.step()
             step += 1
             if rank == 0 and (step % 50 == 0 or step == len(loader)):
-                print(f"epoch {epoch} step {step}/{len(loader) * args.epochs} loss {float(loss):.4f} "
-                      f"{time.time() - start:.0f}s", flush=True)
+                print(f"epoch {epoch} step {step}/{len(loader) * args.epochs} loss {loss.item():.4f} "
+                      f"{time.time() - began:.0f}s", flush=True)
     if rank == 0:
         if valid is not None:
             print(f"validation NLL per token after: {validation_loss(model, valid, device, start, pad):.4f}", flush=True)
         model.save_pretrained(args.out)
-        tokenizer.save_pretrained(args.out)
+        # A fresh copy: the one used for batches would save its padding and truncation settings.
+        AutoTokenizer.from_pretrained(args.model).save_pretrained(args.out)
         print(f"saved {args.out}", flush=True)
     dist.barrier()
     dist.destroy_process_group()

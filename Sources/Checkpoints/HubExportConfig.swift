@@ -76,6 +76,8 @@ struct HubExportPlan {
             float("dropout", c.dropout); float("attention_dropout", attentionDropout); float("activation_dropout", 0)
             int("pad_token_id", pad); int("eos_token_id", c.eosId); int("bos_token_id", c.bosId)
             int("decoder_start_token_id", c.startId)
+            // MarianConfig's default (0) would force token 0 at the length cap; ours forces nothing.
+            id("forced_eos_token_id", nil)
             bool("is_encoder_decoder", true)
             generation.append(("decoder_start_token_id", .integer(c.startId)))
             // Marian never generates its pad token (transformers: by bad_words_ids, as opus-mt ships it).

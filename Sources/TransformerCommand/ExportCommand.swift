@@ -60,11 +60,15 @@ struct ExportCommand: ParsableCommand {
                 throw ValidationError("--average and --checkpoint choose among a run's checkpoints; \(source) is not a run directory")
             }
             let architecture = try ModelExport.export(modelDirectory: url, to: destination, format: layout, dtype: weights)
-            return print("wrote \(what)" + (architecture.map { " as \($0.rawValue)" } ?? "") + " from \(source)")
+            let tokenizer = FileManager.default.fileExists(atPath: url.appendingPathComponent("tokenizer.json").path)
+            return print("wrote \(what)" + (architecture.map { " as \($0.rawValue)" } ?? "") + " from \(source)"
+                         + (tokenizer ? "" : " (it has no tokenizer.json: none written)"))
         }
         let exportSource: ExportSource = average.map { .average($0) } ?? (checkpoint == "best" ? .best : .latest)
-        let used = try RunDirectory(source).exportModel(to: destination, format: layout, dtype: weights, source: exportSource)
+        let run = RunDirectory(source)
+        let used = try run.exportModel(to: destination, format: layout, dtype: weights, source: exportSource)
         let names = used.map(\.lastPathComponent).joined(separator: ", ")
-        print("wrote \(what) from " + (used.count > 1 ? "the mean of \(used.count) checkpoints: \(names)" : names))
+        let architecture = layout == .hf ? " as \(try HubExport.architecture(for: run.trainingConfig().model).rawValue)" : ""
+        print("wrote \(what)\(architecture) from " + (used.count > 1 ? "the mean of \(used.count) checkpoints: \(names)" : names))
     }
 }
