@@ -86,18 +86,23 @@ public final class ModelBundle {
                                    + "`transformer export \(path) --out DIR`")
         }
         guard has("config.json") else { throw ModelBundleError("'\(path)' is not a model directory: it has no config.json; \(lookedFor)") }
-        if !hasModelType(directory.appendingPathComponent("config.json").path) && !has("weights.safetensors") {
+        switch modelType(directory.appendingPathComponent("config.json").path) {
+        case nil where !has("weights.safetensors"):
             throw ModelBundleError("'\(path)' is not a model directory: its config.json has no model_type and there is no "
                                    + "weights.safetensors; \(lookedFor)")
+        case let type? where !HubArchitecture.supportedModelTypes.contains(type):
+            throw ModelBundleError("'\(path)': config.json's model_type '\(type)' is not supported; supported: "
+                                   + HubArchitecture.allCases.map { "\($0.rawValue) (\($0.modelType))" }.joined(separator: ", "))
+        default: break
         }
     }
 
-    /// Whether a config.json names a `model_type` (Hugging Face's do; ours never); a file that cannot be
-    /// read says no here and gets its own error when loaded.
-    private static func hasModelType(_ path: String) -> Bool {
+    /// A config.json's `model_type` (Hugging Face's have one; ours never), as text; nil when it has
+    /// none, or cannot be read (it then gets its own error when loaded).
+    private static func modelType(_ path: String) -> String? {
         guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: path)), bytes.count <= 16 << 20,
-              let root = try? JSONValue.parse(Array(bytes), maxDepth: 64) else { return false }
-        return root["model_type"].map { !$0.isNull } ?? false
+              let root = try? JSONValue.parse(Array(bytes), maxDepth: 64), let v = root["model_type"], !v.isNull else { return nil }
+        return v.string ?? v.kindName
     }
 
     /// The tokenizer, or an error naming the command that needs one.
