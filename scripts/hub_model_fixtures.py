@@ -15,7 +15,7 @@ For each case it writes Tests/ParityTests/Fixtures/hub/<case>/:
     transformers' sequences_scores: log P / |Y|^length_penalty).
 With the tokenizers they would ship with (built here, tiny, trained on the tokenizer fixtures'
 corpus): the Marian cases get source.spm/target.spm/vocab.json (target_vocab.json for separate
-vocabularies) and translation.json (sentences, their ids, greedy and beam translations with
+vocabularies) and translation.json (sentences, their ids as sources and as targets, greedy and beam translations with
 generation_config.json's defaults but 12 new tokens, as ids and text); gpt2 and llama_gqa2 get a
 tokenizer.json and generation.json (prompts, their ids, greedy continuations as ids and text).
 sentence_bert/ is a sentence-transformers model (BERT, mean pooling, Normalize) saved with its
@@ -228,6 +228,7 @@ def marian(name, seed, d_model, heads, ffn, vocab, activation, share, tie, decod
     beam_ids = [trim(row[1:], 0).tolist() for row in beam]
     translation = {"sentences": SENTENCES,
                    "source_ids": [row[row_mask.bool()].tolist() for row, row_mask in zip(inputs.input_ids, inputs.attention_mask)],
+                   "target_ids": [tok(text_target=text).input_ids for text in SENTENCES],
                    "new_tokens": NEW_TOKENS, "greedy_ids": greedy_ids, "greedy": tok.batch_decode(greedy_ids, skip_special_tokens=True),
                    "beam_ids": beam_ids, "beam": tok.batch_decode(beam_ids, skip_special_tokens=True)}
     print(f"{name}: text greedy margin {gap:.4f}; {translation['greedy']}")

@@ -80,15 +80,22 @@ public enum TrainingSetup {
         do { try resolved.model.validate() } catch { throw TrainingError("model with the tokenizer's vocabulary: \(error)") }
         let d = config.data
         let path = { (p: String) in resolve(p, dataDirectory: dataDirectory) }
+        // A Marian directory encodes targets with its target side.
+        var targetTokenizer: Tokenizer?
+        if let directory = config.initFrom, config.task == .translation {
+            do { targetTokenizer = try Tokenizer.loadTarget(fileOrDirectory: directory) } catch {
+                throw TrainingError("init_from: cannot load the target tokenizer of \(directory): \(error)")
+            }
+        }
         let train: Corpus, valid: Corpus?
         switch config.task {
         case .translation:
             guard let ts = d.trainSource, let tt = d.trainTarget else { throw TrainingError("data.train_source and data.train_target are required") }
             train = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(ts), target: path(tt)), tokenizer: tokenizer,
-                                            maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+                                            targetTokenizer: targetTokenizer, maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
             if let vs = d.validSource, let vt = d.validTarget {
                 valid = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(vs), target: path(vt)), tokenizer: tokenizer,
-                                                maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+                                                targetTokenizer: targetTokenizer, maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
             } else {
                 valid = nil
             }

@@ -33,6 +33,9 @@ final class ModelBundleTests: XCTestCase {
         let sources = try sentences.map { try XCTUnwrap(b.sourceIDs($0, limit: InputLengthLimit())).ids }
         XCTAssertEqual(sources, ints(expected["source_ids"]), "\(name): source ids as MarianTokenizer gives them")
         let newTokens = Int(expected["new_tokens"]?.double ?? 0)
+        // Training targets as MarianTokenizer's text_target encodes them: target.spm (and target_vocab.json), then </s>.
+        let target = try Tokenizer.loadTarget(fileOrDirectory: ModelBundleTests.hub.appendingPathComponent(name).path)
+        XCTAssertEqual(sentences.map { target.encode($0, addSpecial: true) }, ints(expected["target_ids"]), "\(name): target ids")
 
         // generation_config.json: num_beams 3, max_length 64 (the decoder start included), transformers' penalty.
         let defaults = b.translationDefaults
