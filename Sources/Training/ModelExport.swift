@@ -33,6 +33,10 @@ extension RunDirectory {
         }
         let tokenizer = FileManager.default.fileExists(atPath: tokenizerPath) ? URL(fileURLWithPath: tokenizerPath) : nil
         try ModelDirectory.save(model.module, config: config, to: directory, format: format, tokenizer: tokenizer)
+        // A run started from a Marian or SentencePiece model keeps that tokenizer's own files.
+        for name in RunDirectory.tokenizerFiles where name != "tokenizer.json" && FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
+            try AtomicFile.write(Data(contentsOf: url.appendingPathComponent(name)), to: directory.appendingPathComponent(name).path)
+        }
         return used
     }
 
