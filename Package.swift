@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["JSONText"]),
         .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
-        .target(name: "Generation", dependencies: ["Models"]),
+        // Search and sampling, and loading a model directory with its tokenizer for every front end.
+        .target(name: "Generation", dependencies: ["Models", "Checkpoints", "Tokenization", "JSONText"]),
         .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation", "Generation"]),
         .executableTarget(
             name: "TransformerCommand",
@@ -48,7 +49,7 @@ let package = Package(
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
-        .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models", "Generation", "Tokenization", "Training"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models", "Generation", "Tokenization", "Training", "JSONText"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Checkpoints", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),

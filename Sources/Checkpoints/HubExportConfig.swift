@@ -84,6 +84,8 @@ struct HubExportPlan {
             let banned = ([pad] + c.suppressedIds.filter { $0 != pad }).map { JSONValue.array([.integer($0)]) }
             generation.append(("bad_words_ids", .array(banned)))
             generation.append(("max_length", .integer(c.maxLen)))
+            // Our translator's default beam (the paper's); transformers' length penalty keeps its default.
+            generation.append(("num_beams", .integer(4)))
         case .gpt2LMHead, .gpt2:
             let hint = " (a decoder-only model exports as Llama when positional is rope)"
             try need(c.norm == .layerNorm, "norm", c.norm.rawValue, "GPT-2 uses LayerNorm" + hint)

@@ -59,6 +59,19 @@ struct DoubleArrayTrie: Sendable {
         return t < units.count && Int(units[t].check) == s ? t : -1
     }
 
+    /// The length of the longest key that `text` starts with at `i` (0: none).
+    @inline(__always)
+    static func longestPrefix(_ units: UnsafeBufferPointer<Unit>, _ text: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        var s = 0, k = i, longest = 0
+        while k < text.count {
+            s = child(units, s, text[k])
+            if s < 0 { break }
+            k += 1
+            if units[s].value >= 0 { longest = k - i }
+        }
+        return longest
+    }
+
     /// The value of exactly `key`, or nil.
     func value(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
         guard !key.isEmpty else { return nil }

@@ -47,6 +47,17 @@ extension Tokenizer {
         }
     }
 
+    /// The tokenizer that encodes training targets of a model directory: for a Marian directory
+    /// its target side (`marian(directory:target:)`), for every other kind the same as `load`.
+    public static func loadTarget(fileOrDirectory path: String) throws -> Tokenizer {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+           case let .marian(dir) = try layout(ofDirectory: path) {
+            return try Tokenizer.marian(directory: URL(fileURLWithPath: dir), target: true)
+        }
+        return try load(fileOrDirectory: path)
+    }
+
     private static func loadFile(_ file: String, roles: [String: String]?) throws -> Tokenizer {
         // Parse once with no roles, then name the roles the vocabulary can satisfy.
         let plain = try Tokenizer(contentsOfFile: file, specialTokens: SpecialTokens(roles: nil, bos: nil, eos: nil, unk: nil))

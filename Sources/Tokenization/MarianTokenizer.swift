@@ -86,7 +86,10 @@ extension Tokenizer {
     /// `encode(_:addSpecial: true)` appends `</s>`. Decoding follows transformers' MarianTokenizer
     /// (5.x): with one shared vocabulary it decodes with source.spm, with `separate_vocabs` with
     /// target.spm and target_vocab.json.
-    public static func marian(directory: URL) throws -> Tokenizer {
+    ///
+    /// `target`: encodes as MarianTokenizer encodes `text_target` (training targets): with
+    /// target.spm, and with separate vocabularies through target_vocab.json.
+    public static func marian(directory: URL, target encodesTarget: Bool = false) throws -> Tokenizer {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         var config: [(key: String, value: JSONValue)] = []
         for name in ["special_tokens_map.json", "tokenizer_config.json"] where FileManager.default.fileExists(atPath: path(name)) {
@@ -107,19 +110,22 @@ extension Tokenizer {
         let vocab = try readVocabulary(path("vocab.json"))
         let source = try SentencePieceModel(contentsOfFile: path("source.spm"))
         let target = try SentencePieceModel(contentsOfFile: path("target.spm"))
-        let vocabulary = DoubleArrayTrie(keys: vocab)
+        let targetVocabFile = path(setting("target_vocab_file")?.string ?? "target_vocab.json")
+        let decodingVocab = separate ? try readVocabulary(targetVocabFile) : vocab
+        // The encoding side: source.spm through vocab.json, or for targets target.spm through the target's vocabulary.
+        let (encodingModel, encodingVocabFile) = encodesTarget ? (target, separate ? targetVocabFile : path("vocab.json")) : (source, path("vocab.json"))
+        let vocabulary = DoubleArrayTrie(keys: encodesTarget ? decodingVocab : vocab)
         func lookUp(_ s: String) -> Int32? { Array(s.utf8).withUnsafeBufferPointer { vocabulary.value(of: $0) } }
         guard let unkID = lookUp(unk) else {
-            throw TokenizationError.invalidTokenizer(file: path("vocab.json"), reason: "the unknown token \(unk) is not in the vocabulary")
+            throw TokenizationError.invalidTokenizer(file: encodingVocabFile, reason: "the unknown token \(unk) is not in the vocabulary")
         }
         for (role, name) in [("end-of-sequence", eos), ("padding", pad)] where lookUp(name) == nil {
-            throw TokenizationError.invalidTokenizer(file: path("vocab.json"), reason: "the \(role) token \(name) is not in the vocabulary")
+            throw TokenizationError.invalidTokenizer(file: encodingVocabFile, reason: "the \(role) token \(name) is not in the vocabulary")
         }
-        let sourceIDs = source.tokens.map { piece in piece.withUnsafeBufferPointer { vocabulary.value(of: $0) } ?? unkID }
+        let sourceIDs = encodingModel.tokens.map { piece in piece.withUnsafeBufferPointer { vocabulary.value(of: $0) } ?? unkID }
 
         // The decoding side: ids → pieces as MarianTokenizer's `decoder` dict (the later piece
         // of an id wins), else the decoding SentencePiece model's piece, else the unk token.
-        let decodingVocab = separate ? try readVocabulary(path(setting("target_vocab_file")?.string ?? "target_vocab.json")) : vocab
         let decodingModel = separate ? target : source
         var tokens = [[UInt8]](repeating: [], count: Int(decodingVocab.map(\.1).max() ?? -1) + 1)
         var filled = [Bool](repeating: false, count: tokens.count)
@@ -134,7 +140,7 @@ extension Tokenizer {
             guard let id = lookUp(name), !added.contains(where: { $0.id == id }) else { continue }
             added.append(AddedToken(id: id, content: name, special: true))
         }
-        let model = MarianModel(source: source, sourceIDs: sourceIDs, vocabulary: vocabulary, tokens: tokens, unkID: unkID)
+        let model = MarianModel(source: encodingModel, sourceIDs: sourceIDs, vocabulary: vocabulary, tokens: tokens, unkID: unkID)
         let decoder = MarianDecoder(pieces: decodingModel.decoder, specialTokens: Set(specialNames.map { Array($0.utf8) }))
         let roles = SpecialTokens(roles: pad, bos: nil, eos: eos, unk: unk)
         return Tokenizer(model: .marian(model), normalizer: [], preTokenizer: [],

@@ -98,16 +98,7 @@ struct SentencePieceBPE: Sendable {
     }
 
     private static func longestMatch(_ trie: DoubleArrayTrie, _ text: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
-        trie.units.withUnsafeBufferPointer { u in
-            var s = 0, k = i, longest = 0
-            while k < text.count {
-                s = DoubleArrayTrie.child(u, s, text[k])
-                if s < 0 { break }
-                k += 1
-                if u[s].value >= 0 { longest = k - i }
-            }
-            return longest
-        }
+        trie.units.withUnsafeBufferPointer { DoubleArrayTrie.longestPrefix($0, text, at: i) }
     }
 
     /// The id of a normal, user-defined or unused piece (the pieces merges may form).

@@ -225,3 +225,21 @@ struct SentencePieceScratch {
     /// The pieces of the last sentence encoded, as ranges of `normalized`.
     var tokens: [PieceSpan] = []
 }
+
+extension SentencePieceModel {
+    /// The algorithm and spm's normalizer options in a line, for `tokenizer inspect`.
+    var summary: String {
+        let kind: String
+        switch algorithm {
+        case .unigram: kind = "unigram"
+        case .bpe(_, let merges): kind = merges ? "bpe" : "char"
+        case .word: kind = "word"
+        }
+        var options = [kind, normalizer.charsMap == nil ? "no character map" : "precompiled character map"]
+        if normalizer.addDummyPrefix { options.append("add_dummy_prefix") }
+        if normalizer.removeExtraWhitespaces { options.append("remove_extra_whitespaces") }
+        if normalizer.treatWhitespaceAsSuffix { options.append("treat_whitespace_as_suffix") }
+        if byteIDs != nil { options.append("byte_fallback") }
+        return options.joined(separator: ", ")
+    }
+}

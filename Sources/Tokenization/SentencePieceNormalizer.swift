@@ -39,13 +39,7 @@ struct SentencePieceNormalizer: Sendable {
     @inline(__always)
     private static func prefix(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ b: Buffers) -> (Source, Range<Int>, Int) {
         if let u = b.userDefined {
-            var s = 0, k = i, longest = 0
-            while k < p.count {
-                s = DoubleArrayTrie.child(u, s, p[k])
-                if s < 0 { break }
-                k += 1
-                if u[s].value >= 0 { longest = k - i }
-            }
+            let longest = DoubleArrayTrie.longestPrefix(u, p, at: i)
             if longest > 0 { return (.input, i..<i + longest, longest) }
         }
         if let u = b.charsMap, let (n, r) = PrecompiledCharsMap.longestMatch(u, b.pool, p, i, p.count) { return (.pool, r, n) }

@@ -39,6 +39,11 @@ extension Tokenizer {
     }
 
     private func modelOptions() -> String {
+        switch model {
+        case let .sentencePiece(m): return "; " + m.summary
+        case let .marian(m): return "; source " + m.source.summary
+        default: break
+        }
         guard case let .object(members) = try? model.json() else { return "" }
         let options = members.filter { !["type", "vocab", "merges"].contains($0.key) && !$0.value.isNull }
         var text = options.map { "\($0.key)=\(Tokenizer.compact($0.value))" }.joined(separator: ", ")

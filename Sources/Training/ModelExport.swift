@@ -31,10 +31,11 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 }
 
 public enum ModelExport {
-    /// Writes `module` and `config` (and the tokenizer.json at `tokenizer`) to `directory` in
-    /// `format`; returns the Hugging Face architecture written, nil for the other formats.
+    /// Writes `module` and `config`, with the tokenizer in `tokenizerDirectory` (a run or model
+    /// directory), to `directory` in `format`; returns the Hugging Face architecture written, nil
+    /// for the other formats.
     @discardableResult
-    public static func write(_ module: Module, config: TransformerConfig, tokenizer: URL?, to directory: URL,
+    public static func write(_ module: Module, config: TransformerConfig, tokenizerDirectory: URL?, to directory: URL,
                              format: ExportFormat, dtype: SafetensorsTensor.FloatFormat = .f32) throws -> HubArchitecture? {
         // Refused before anything is written: a config the format cannot hold.
         switch format {
@@ -54,14 +55,17 @@ public enum ModelExport {
         var architecture: HubArchitecture?
         switch format {
         case .native, .pytorch:
-            try ModelDirectory.save(module, config: config, to: staging, format: dtype, tokenizer: tokenizer,
-                                    layout: format == .native ? .native : .pytorch)
+            try ModelDirectory.save(module, config: config, to: staging, format: dtype, layout: format == .native ? .native : .pytorch)
+            try copyTokenizerFiles(from: tokenizerDirectory, to: staging)
         case .hf:
             architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype)
-            if let tokenizer {
-                for (name, bytes) in try hubTokenizerFiles(tokenizer, config: config) {
+            if let tokenizerDirectory, FileManager.default.fileExists(atPath: tokenizerDirectory.appendingPathComponent("tokenizer.json").path) {
+                for (name, bytes) in try hubTokenizerFiles(tokenizerDirectory.appendingPathComponent("tokenizer.json"), config: config) {
                     try AtomicFile.write(Data(bytes), to: staging.appendingPathComponent(name).path)
                 }
+            } else {
+                // A Marian or SentencePiece tokenizer goes as its own files, as the hub ships them.
+                try copyTokenizerFiles(from: tokenizerDirectory, to: staging)
             }
         }
         try AtomicFile.syncDirectory(staging.path)
@@ -81,10 +85,15 @@ public enum ModelExport {
     public static func export(modelDirectory source: URL, to directory: URL, format: ExportFormat,
                               dtype: SafetensorsTensor.FloatFormat = .f32) throws -> HubArchitecture? {
         let loaded = try ModelDirectory.load(source)
-        let tokenizer = source.appendingPathComponent("tokenizer.json")
-        return try write(loaded.model.module, config: loaded.config,
-                         tokenizer: FileManager.default.fileExists(atPath: tokenizer.path) ? tokenizer : nil,
-                         to: directory, format: format, dtype: dtype)
+        return try write(loaded.model.module, config: loaded.config, tokenizerDirectory: source, to: directory, format: format, dtype: dtype)
+    }
+
+    /// The tokenizer files `source` holds (RunDirectory.tokenizerFiles), copied as they are.
+    static func copyTokenizerFiles(from source: URL?, to directory: URL) throws {
+        guard let source else { return }
+        for name in RunDirectory.tokenizerFiles where FileManager.default.fileExists(atPath: source.appendingPathComponent(name).path) {
+            try AtomicFile.write(Data(contentsOf: source.appendingPathComponent(name)), to: directory.appendingPathComponent(name).path)
+        }
     }
 
     /// tokenizer.json wrapping a text as the model reads it (a source: text + <eos>; a prompt:
@@ -143,8 +152,8 @@ extension RunDirectory {
             used = try lastCheckpoints(n)
             try averageCheckpoints(used, into: model)
         }
-        let tokenizer = FileManager.default.fileExists(atPath: tokenizerPath) ? URL(fileURLWithPath: tokenizerPath) : nil
-        try ModelExport.write(model.module, config: config, tokenizer: tokenizer, to: directory, format: format, dtype: dtype)
+        // The run's tokenizer.json, or (a run started from a Marian or SentencePiece model) that tokenizer's own files.
+        try ModelExport.write(model.module, config: config, tokenizerDirectory: url, to: directory, format: format, dtype: dtype)
         return used
     }
 

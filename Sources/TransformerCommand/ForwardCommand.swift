@@ -4,6 +4,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Generation
 import Models
 
 struct ForwardCommand: ParsableCommand {
@@ -37,7 +38,7 @@ struct ForwardCommand: ParsableCommand {
     var loss = false
 
     func run() throws {
-        let loaded = try ModelDirectory.load(URL(fileURLWithPath: model))
+        let loaded = try loadBundle(model, tokenizer: false)
         let c = loaded.config
         let file = try SafetensorsFile(path: inputs)
         func ids(_ name: String, vocab: Int) throws -> Tensor {

@@ -201,13 +201,13 @@ final class ExportRoundTripTests: XCTestCase {
         let c = config(.encoderDecoder) { $0.finalNorm = true }
         let model = try AnyTransformerModel(config: c, seed: 1)
         let out = temporaryDirectory()
-        XCTAssertThrowsError(try ModelExport.write(model.module, config: c, tokenizer: nil, to: out, format: .hf))
+        XCTAssertThrowsError(try ModelExport.write(model.module, config: c, tokenizerDirectory: nil, to: out, format: .hf))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
-        try ModelExport.write(model.module, config: c, tokenizer: nil, to: out, format: .native)
+        try ModelExport.write(model.module, config: c, tokenizerDirectory: nil, to: out, format: .native)
         var ok = config(.encoderDecoder) { _ in }
         ok.padId = 0
         let exportable = try AnyTransformerModel(config: ok, seed: 1)
-        XCTAssertThrowsError(try ModelExport.write(exportable.module, config: ok, tokenizer: nil, to: out, format: .hf)) { error in
+        XCTAssertThrowsError(try ModelExport.write(exportable.module, config: ok, tokenizerDirectory: nil, to: out, format: .hf)) { error in
             XCTAssertTrue("\(error)".contains("weights.safetensors"), "\(error)")
         }
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)), ["config.json", "weights.safetensors"])

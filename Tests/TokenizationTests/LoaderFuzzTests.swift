@@ -45,7 +45,7 @@ final class LoaderFuzzTests: XCTestCase {
         func load(_ json: String) -> String {
             let path = NSTemporaryDirectory() + "/bad-\(UUID().uuidString).json"
             defer { try? FileManager.default.removeItem(atPath: path) }
-            FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
             do { _ = try Tokenizer(contentsOfFile: path); return "loaded" } catch { return "\(error)".replacingOccurrences(of: path + ": ", with: "") }
         }
         let model = #""model": {"type": "WordLevel", "vocab": {"a": 0, "b": 1}, "unk_token": "a"}"#

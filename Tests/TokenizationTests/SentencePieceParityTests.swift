@@ -75,6 +75,12 @@ final class SentencePieceParityTests: XCTestCase {
         XCTAssertNil(marian.bosID)
         XCTAssertEqual(marian.suffixIDs, [0])
         XCTAssertEqual(marian.prefixIDs, [])
+
+        let spmText = spm.describe(path: "unigram_nmt.model"), bpeText = try Self.tokenizer("sentencepiece", "bpe_bytes.model").describe(path: "b")
+        XCTAssertTrue(spmText.contains("model: SentencePiece, 1000 ids") && spmText.contains("unigram, precompiled character map"), spmText)
+        XCTAssertTrue(spmText.contains("bos <s> = 1, eos </s> = 2, unk <unk> = 0"), spmText)
+        XCTAssertTrue(bpeText.contains("bpe,") && bpeText.contains("byte_fallback"), bpeText)
+        XCTAssertTrue(marian.describe(path: "m").contains("model: Marian"), marian.describe(path: "m"))
     }
 
     func testUnigramTokenizerJSONSavesAndReloads() throws {
