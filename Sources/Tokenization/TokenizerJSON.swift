@@ -20,8 +20,11 @@ extension Tokenizer {
         func invalid(_ reason: String) -> TokenizationError { .invalidTokenizer(file: file, reason: reason) }
         func unsupported(_ what: String) -> TokenizationError { .unsupported(file: file, component: what) }
         guard case .object = root else { throw invalid("the document is not a JSON object") }
-        for key in ["truncation", "padding"] where !(root[key]?.isNull ?? true) {
-            throw unsupported("\(key): unsupported (set it to null; pad and truncate the ids yourself)")
+        // Padding and truncation are batch options of `tokenizers`' encode, not part of the
+        // tokenization: commands pad batches themselves and cut inputs by `--max-input-length`.
+        for key in ["truncation", "padding"] {
+            guard let v = root[key], !v.isNull else { continue }
+            guard case .object = v else { throw invalid("\(key): expected an object or null") }
         }
         guard let model = root["model"], case .object = model else { throw invalid("no \"model\" object") }
         let subwordModel = try SubwordModel.fromJSON(model, invalid: { invalid("model: \($0)") }, unsupported: unsupported)
