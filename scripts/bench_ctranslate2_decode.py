@@ -13,7 +13,9 @@ session, interleaved, so all numbers share the machine's conditions.
 With --model-dir DIR --ct2-dir CT2_DIR it times a Hugging Face encoder-decoder directory instead
 (ours: `transformer bench decode --model DIR`) against the same model converted by
 `ct2-transformers-converter` (scripts/opus_mt_shape_model.py writes both), for --rounds rounds that
-alternate the engines; each line is one round, the last lines the medians over rounds. Both sides
+alternate the engines; each line is one round, the last lines the medians over rounds. Each side
+also reports its process's CPU time per token ("cpu_ms_per_token", all threads), which a busy
+machine disturbs less than tokens/s. Both sides
 decode the same source ids (those `bench decode` draws, reproduced here) and report a hash of the
 output ids ("output_fnv1a"); "same_tokens" says whether CTranslate2's equal ours.
 
@@ -163,9 +165,11 @@ def fnv1a(rows):
 
 
 def bench_ct2_dir(translator, vocabulary, sources, beam, new_tokens, runs):
-    """tokens/s and the output ids' hash of a converted model on `sources` (ids)."""
+    """tokens/s, CPU ms per token (the process's, all threads; medians of `runs` after a warm-up)
+    and the output ids' hash of a converted model on `sources` (ids)."""
     index = {t: i for i, t in enumerate(vocabulary)}
     tokens = [[vocabulary[i] for i in row] for row in sources]
+    count = len(sources) * new_tokens
     output = []
 
     def run():
@@ -174,8 +178,14 @@ def bench_ct2_dir(translator, vocabulary, sources, beam, new_tokens, runs):
         assert all(len(r.hypotheses[0]) == new_tokens for r in out), "CTranslate2 output length"
         output[:] = [[index[t] for t in r.hypotheses[0]] for r in out]
 
-    rate = median_rate(run, len(sources), new_tokens, runs)
-    return rate, fnv1a(output)
+    run()
+    rates, cpu = [], []
+    for _ in range(runs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        run()
+        rates.append(count / (time.perf_counter() - start))
+        cpu.append(1000 * (time.process_time() - cpu_start) / count)
+    return statistics.median(rates), statistics.median(cpu), fnv1a(output)
 
 
 def bench_model_dir(args):
@@ -204,15 +214,17 @@ def bench_model_dir(args):
                                               str(args.new_tokens), "--runs", str(args.runs)],
                                              check=True, capture_output=True, text=True).stdout
                         ours = json.loads(out.strip().splitlines()[-1])
-                        line[engine] = (ours["tokens_per_s"], ours["output_fnv1a"])
-                same = len({h for _, h in line.values()}) == 1
-                for engine, (rate, digest) in line.items():
-                    results.setdefault((engine, batch, beam, threads), []).append(rate)
+                        line[engine] = (ours["tokens_per_s"], ours["cpu_ms_per_token"], ours["output_fnv1a"])
+                same = len({h for _, _, h in line.values()}) == 1
+                for engine, (rate, cpu, digest) in line.items():
+                    results.setdefault((engine, batch, beam, threads), []).append((rate, cpu))
                     print(json.dumps({"engine": engine, "round": round_, "batch": batch, "beam": beam, "threads": threads,
-                                      "tokens_per_s": round(rate, 1), "output_fnv1a": digest, "same_tokens": same}), flush=True)
-    for (engine, batch, beam, threads), rates in results.items():
-        print(json.dumps({"engine": engine, "median_of_rounds": len(rates), "batch": batch, "beam": beam,
-                          "threads": threads, "tokens_per_s": round(statistics.median(rates), 1)}), flush=True)
+                                      "tokens_per_s": round(rate, 1), "cpu_ms_per_token": round(cpu, 2),
+                                      "output_fnv1a": digest, "same_tokens": same}), flush=True)
+    for (engine, batch, beam, threads), values in results.items():
+        print(json.dumps({"engine": engine, "median_of_rounds": len(values), "batch": batch, "beam": beam, "threads": threads,
+                          "tokens_per_s": round(statistics.median(v[0] for v in values), 1),
+                          "cpu_ms_per_token": round(statistics.median(v[1] for v in values), 2)}), flush=True)
 
 
 def main():

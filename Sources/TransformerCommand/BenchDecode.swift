@@ -18,8 +18,9 @@ struct BenchDecode: ParsableCommand {
             base (512, 8, 6+6, 2048, 32000); or --model, any encoder-decoder model directory (ours or a
             Hugging Face Marian one). Sources: 32 ids each, drawn (RandomGenerator seed 2, sentence after sentence)
             from the ids 3..<vocabulary other than the pad id. Tokens/s = batch × new tokens / wall time of
-            encoding and decoding (median of --runs runs after one warm-up). "output_fnv1a": FNV-1a 64 of the
-            output ids, sentence after sentence, each id as 4 little-endian bytes.
+            encoding and decoding (median of --runs runs after one warm-up); "cpu_ms_per_token": the process's CPU time (all threads) per
+            token, median of the same runs, steadier than tokens/s on a busy machine. "output_fnv1a": FNV-1a 64 of
+            the output ids, sentence after sentence, each id as 4 little-endian bytes.
             """)
 
     enum Preset: String, ExpressibleByArgument, CaseIterable { case tiny, small, base }
@@ -96,19 +97,24 @@ struct BenchDecode: ParsableCommand {
         let translator = Translator(model: encoderDecoder, options: options)
         let sources = Self.sources(batch: batch, config: encoderDecoder.config)
         var output: [[Int32]] = []
-        func timed() -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
+        func timed() -> (rate: Double, cpuPerToken: Double) {
+            let (start, cpuStart) = (DispatchTime.now().uptimeNanoseconds, Self.processCPUSeconds())
             let out = translator.translateBatch(sources)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = Self.processCPUSeconds() - cpuStart
             output = out.map { $0[0].tokens }
             precondition(output.allSatisfy { $0.count == newTokens }, "bench decode: wrong output length")
-            return Double(batch * newTokens) / seconds
+            return (Double(batch * newTokens) / seconds, cpu / Double(batch * newTokens))
         }
         _ = timed()
-        let rates = (0..<runs).map { _ in timed() }.sorted()
-        let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        let measured = (0..<runs).map { _ in timed() }
+        func median(_ values: [Double]) -> Double {
+            let v = values.sorted()
+            return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        let rate = median(measured.map(\.rate)), cpuMilliseconds = 1000 * median(measured.map(\.cpuPerToken))
         let hash = String(Self.fnv1a(output), radix: 16)
-        print(#"{"\#(name.key)":"\#(name.value)","batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", median)),"output_fnv1a":"\#(hash)"}"#)
+        print(#"{"\#(name.key)":"\#(name.value)","batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", rate)),"cpu_ms_per_token":\#(String(format: "%.2f", cpuMilliseconds)),"output_fnv1a":"\#(hash)"}"#)
     }
 
     static func sources(batch: Int, config: TransformerConfig) -> [[Int32]] {
@@ -116,6 +122,13 @@ struct BenchDecode: ParsableCommand {
         let ids = (3..<config.srcVocab).filter { $0 != pad }.map { Int32($0) }
         var g = RandomGenerator(seed: 2)
         return (0..<batch).map { _ in (0..<sourceLength).map { _ in ids[g.nextInt(below: ids.count)] } }
+    }
+
+    /// CPU time of the whole process (every thread), in seconds.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     static func fnv1a(_ rows: [[Int32]]) -> UInt64 {
