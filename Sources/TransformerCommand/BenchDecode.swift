@@ -114,7 +114,10 @@ struct BenchDecode: ParsableCommand {
         }
         let rate = median(measured.map(\.rate)), cpuMilliseconds = 1000 * median(measured.map(\.cpuPerToken))
         let hash = String(Self.fnv1a(output), radix: 16)
-        print(#"{"\#(name.key)":"\#(name.value)","batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", rate)),"cpu_ms_per_token":\#(String(format: "%.2f", cpuMilliseconds)),"output_fnv1a":"\#(hash)"}"#)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let quotedName = String(decoding: try encoder.encode(name.value), as: UTF8.self)   // a directory's name may hold quotes
+        print(#"{"\#(name.key)":\#(quotedName),"batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", rate)),"cpu_ms_per_token":\#(String(format: "%.2f", cpuMilliseconds)),"output_fnv1a":"\#(hash)"}"#)
     }
 
     static func sources(batch: Int, config: TransformerConfig) -> [[Int32]] {
