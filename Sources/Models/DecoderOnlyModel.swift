@@ -10,6 +10,7 @@ public final class DecoderOnlyModel: Module {
     public let randomSource: RandomSource
     public let outputTransform: PredictionTransform?
     public let outputBias: Tensor?
+    let tiedPacking = TiedOutputPacking()
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -39,7 +40,8 @@ public final class DecoderOnlyModel: Module {
     }
 
     var outputLayer: OutputLayer {
-        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias)
+        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias,
+                    tiedPacking: tiedPacking)
     }
 
     /// Output linear layer: [..., d] → logits [..., V].

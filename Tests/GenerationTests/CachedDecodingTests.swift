@@ -15,6 +15,7 @@ final class CachedDecodingTests: XCTestCase {
     /// Steps two sentences (different source lengths) and compares each step with the uncached decoder.
     func checkEncoderDecoder(_ c: TransformerConfig, steps: Int = 7) throws {
         let model = try TestModels.encoderDecoder(c)
+        TestModels.fill(model.outputBias)
         let sources = TestModels.sources([6, 3], vocab: c.srcVocab)
         let src = Tensor(ints: sources[0] + sources[1] + [0, 0, 0], shape: [2, 6])
         withNoGrad {
@@ -43,6 +44,7 @@ final class CachedDecodingTests: XCTestCase {
     func checkDecoderOnly(_ c: TransformerConfig) throws {
         let model = try DecoderOnlyModel(config: c, seed: 5)
         model.train(false)
+        TestModels.fill(model.outputBias)
         let prompt = TestModels.sources([4, 4], vocab: c.tgtVocab, seed: 2)
         withNoGrad {
             let state = model.startDecoding(rows: 2, capacity: 3)
@@ -70,6 +72,18 @@ final class CachedDecodingTests: XCTestCase {
                 try checkEncoderDecoder(TestModels.config(.encoderDecoder, attention: attention, positional: positional))
             }
         }
+    }
+
+    func testEncoderDecoderMarianLikeTiedOutput() throws {
+        var c = TestModels.config(.encoderDecoder)
+        TestModels.makeMarianLike(&c)
+        try checkEncoderDecoder(c)
+    }
+
+    func testDecoderOnlyTiedOutputWithBias() throws {
+        var c = TestModels.config(.decoderOnly, normFirst: true)
+        c.tieOutput = true; c.outputBias = true
+        try checkDecoderOnly(c)
     }
 
     func testEncoderDecoderPreLN() throws {

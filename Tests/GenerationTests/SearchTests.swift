@@ -7,19 +7,23 @@ import Models
 
 final class SearchTests: XCTestCase {
     /// A small random translation model; `eosBias` shifts the <eos> logit to make it likelier.
-    func translator(eosBias: Float = 0, attention: AttentionKind = .mha, positional: PositionalEncodingKind = .sinusoidal) throws -> Translator {
+    /// `marian`: Marian's kind (output tied to the shared embedding, a bias beside it, SiLU, halves
+    /// sinusoids, scaled embeddings), whose decoding steps go through the packed tied output layer.
+    func translator(eosBias: Float = 0, attention: AttentionKind = .mha, positional: PositionalEncodingKind = .sinusoidal,
+                    marian: Bool = false) throws -> Translator {
         var c = TestModels.config(.encoderDecoder, attention: attention, positional: positional)
         c.srcVocab = 24; c.tgtVocab = 24
+        if marian { TestModels.makeMarianLike(&c) }
         let model = try TestModels.encoderDecoder(c, seed: 9)
-        model.generator?.bias?.data[c.eosId] += eosBias
+        if marian { TestModels.fill(model.outputBias); model.outputBias?.data[c.eosId] += eosBias } else { model.generator?.bias?.data[c.eosId] += eosBias }
         return Translator(model: model)
     }
 
     let lengths = [7, 2, 5, 9, 1, 4, 6, 3]
 
     func testBeamOneEqualsGreedy() throws {
-        for eosBias: Float in [0, 2, 4] {
-            let t = try translator(eosBias: eosBias)
+        for (eosBias, marian): (Float, Bool) in [(0, false), (2, false), (4, false), (0, true), (4, true)] {
+            let t = try translator(eosBias: eosBias, marian: marian)
             t.options.maxLengthA = 1; t.options.maxLengthB = 5
             let sources = TestModels.sources(lengths, vocab: 24)
             t.options.beamSize = 1
@@ -65,8 +69,9 @@ final class SearchTests: XCTestCase {
     }
 
     func testBatchedEqualsAlone() throws {
-        for (attention, positional) in [(AttentionKind.mha, PositionalEncodingKind.sinusoidal), (.gqa, .rope), (.mla, .alibi)] {
-            let t = try translator(eosBias: 0, attention: attention, positional: positional)
+        for (attention, positional, marian) in [(AttentionKind.mha, PositionalEncodingKind.sinusoidal, false), (.gqa, .rope, false),
+                                                (.mla, .alibi, false), (.mha, .sinusoidal, true)] {
+            let t = try translator(eosBias: 0, attention: attention, positional: positional, marian: marian)
             t.options.maxLengthB = 2
             let sources = TestModels.sources(lengths, vocab: 24, seed: 4)
             for beam in [1, 3] {
