@@ -16,16 +16,16 @@ export SWIFT_BACKTRACE=enable=no  # the Swift backtracer would stall libFuzzer's
 export ASAN_OPTIONS=detect_leaks=0
 # LeakSanitizer is off: Swift keeps an enum's case in the spare high bits of a reference it
 # holds, so LSan's scan for exact pointers misses those references and reports live objects.
-# Inputs are at most 4 KB (files past it are cut when the corpus is merged), which keeps the
-# committed corpora small: every parser's checks are reachable in a 4 KB file.
-limits=(-rss_limit_mb=2048 -timeout=10 -max_len=4096)
+# Inputs grow up to the largest input of the corpus (libFuzzer's default -max_len).
+limits=(-rss_limit_mb=2048 -timeout=10)
 status=0
 nice -n 10 .build/release/FuzzHarness --target="$name" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$artifacts" "$work" "Corpus/$name" || status=$?
-# The committed corpus becomes the smallest set of inputs with the coverage of both.
+# The committed corpus becomes the smallest set of inputs that reaches every edge that the old
+# corpus and this run's reach (edges, not hit counts: a small corpus for the replay tests).
 merged=.build/fuzz/$name-merged
 rm -rf "$merged" && mkdir -p "$merged"
-nice -n 10 .build/release/FuzzHarness --target="$name" "${limits[@]}" -merge=1 "$merged" "Corpus/$name" "$work"
+nice -n 10 .build/release/FuzzHarness --target="$name" "${limits[@]}" -merge=1 -use_counters=0 "$merged" "Corpus/$name" "$work"
 rm -rf "Corpus/$name" && mv "$merged" "Corpus/$name"
 echo "Corpus/$name: $(ls "Corpus/$name" | wc -l) inputs, $(du -sb "Corpus/$name" | cut -f1) bytes"
 exit $status
