@@ -238,11 +238,16 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     public static func load(from url: URL) throws -> TransformerConfig {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw ConfigError("cannot read config \(url.path): \(error.localizedDescription)") }
+        return try parse(data, file: url.path)
+    }
+
+    /// Decodes and validates a config held in memory; `file` names it in errors.
+    public static func parse(_ data: Data, file: String) throws -> TransformerConfig {
         let config: TransformerConfig
         do { config = try JSONDecoder().decode(TransformerConfig.self, from: data) } catch {
-            throw ConfigError("invalid config \(url.path): \(TransformerConfig.describe(error))")
+            throw ConfigError("invalid config \(file): \(TransformerConfig.describe(error))")
         }
-        do { try config.validate() } catch { throw ConfigError("invalid config \(url.path): \(error)") }
+        do { try config.validate() } catch { throw ConfigError("invalid config \(file): \(error)") }
         return config
     }
 

@@ -6,14 +6,18 @@ extension Tokenizer {
 
     /// Loads a `tokenizer.json`; `specialTokens` names the tokens playing pad/bos/eos/unk.
     public init(contentsOfFile path: String, specialTokens: SpecialTokens = .standard) throws {
-        let bytes = try FileIO.read(path)
+        try self.init(bytes: try FileIO.read(path), name: path, specialTokens: specialTokens)
+    }
+
+    /// Parses a `tokenizer.json` held in memory; `name` stands for the path in errors.
+    public init(bytes: [UInt8], name: String, specialTokens: SpecialTokens = .standard) throws {
         let root: JSONValue
         do throws(JSONParseError) {
             root = try JSONValue.parse(bytes)
         } catch {
-            throw TokenizationError.malformedJSON(file: path, line: error.line, reason: error.reason)
+            throw TokenizationError.malformedJSON(file: name, line: error.line, reason: error.reason)
         }
-        try self.init(json: root, file: path, specialTokens: specialTokens)
+        try self.init(json: root, file: name, specialTokens: specialTokens)
     }
 
     init(json root: JSONValue, file: String, specialTokens: SpecialTokens) throws {
