@@ -36,10 +36,12 @@ public final class Translator {
         model.train(false)
     }
 
-    /// The length cap for a source of `length` tokens.
+    /// The length cap for a source of `length` tokens: a·length + b, and never past the model's
+    /// `max_len` (the longest sequence it is built for), so that a runaway input cannot ask for
+    /// thousands of target tokens.
     public func maxLength(sourceLength length: Int) -> Int {
         let cap = Int((options.maxLengthA * Double(length)).rounded(.down)) + options.maxLengthB
-        return max(0, min(cap, model.positionLimit ?? cap))
+        return max(0, min(cap, model.config.maxLen))
     }
 
     /// n-best hypotheses (best first) for each source, in input order. Sources are token ids without

@@ -99,6 +99,9 @@ final class SearchTests: XCTestCase {
                 XCTAssertTrue(out[0].tokens.count == cap || (out[0].tokens.last == 2 && out[0].tokens.count <= cap))
             }
         }
+        // However long the source, no output runs past the model's max_len.
+        t.options.maxLengthA = 10; t.options.maxLengthB = 1_000
+        XCTAssertEqual(t.maxLength(sourceLength: 5_000), t.model.config.maxLen)
         // With <eos> made near-certain it ends every output, but only after min-length tokens.
         let eager = try translator(eosBias: 50)
         eager.options.beamSize = 1
