@@ -36,7 +36,7 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "Output length cap a·|source| + b tokens: a (default 1; 0 for a Hugging Face model).")
     var maxLengthA: Double?
 
-    @Option(help: "Output length cap a·|source| + b tokens: b (default 50, the paper's; a Hugging Face model's max_length − 1).")
+    @Option(help: "Output length cap a·|source| + b tokens (never past the model's max_len): b (default 50, the paper's; a Hugging Face model's max_length − 1).")
     var maxLengthB: Int?
 
     @Option(help: "Longest source in tokens (with <eos>); longer lines are cut to it, with a warning naming the line.")
