@@ -68,23 +68,26 @@ enum HubModelDirectory {
 
     static func load(_ directory: URL) throws -> LoadedModel {
         let (layout, generation, checkpoint) = try describe(directory)
-        let model = try AnyTransformerModel(config: layout.config)
-        try loadWeights(layout, from: checkpoint, into: model.module)
+        let model = try AnyTransformerModel(config: layout.config) { try weights(layout, from: checkpoint, for: $0) }
         model.module.train(false)
         return LoadedModel(config: layout.config, model: model, layout: .hub, directory: directory,
                            architecture: layout.architecture, generation: generation)
     }
 
-    /// Checks every name and shape, then copies each tensor into its parameters.
-    static func loadWeights(_ layout: HubLayout, from checkpoint: HubCheckpoint, into module: Module) throws {
-        let params = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+    /// Checks every name and shape, then gives each parameter its stored values: the checkpoint's
+    /// tensor itself where it is float32 in our layout (a view of the mapped file), else a
+    /// converted or transposed copy; rows of a packed tensor (GPT-2's c_attn) view it in place.
+    static func weights(_ layout: HubLayout, from checkpoint: HubCheckpoint,
+                        for parameters: [(name: String, tensor: Tensor)]) throws -> [String: Tensor] {
+        let params = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor) })
         let stored = checkpoint.shapes
         // Checkpoints of the bare model (and GPT-2's original ones) have no base-model prefix.
         let prefixed = stored.keys.contains { $0.hasPrefix(layout.prefix) }
         func named(_ n: String) -> String { !prefixed && n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         func unprefixed(_ n: String) -> String { n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         var known = Set<String>()
-        var plan: [(present: [String], parts: [Tensor], transposed: Bool)] = []
+        var plan: [(present: [String], parts: [String], transposed: Bool)] = []
+        var values: [String: Tensor] = [:]
         for m in layout.mappings {
             let parts = m.parts.map { name -> Tensor in
                 guard let p = params[name] else { preconditionFailure("\(layout.architecture.rawValue) layout names no parameter '\(name)'") }
@@ -103,14 +106,14 @@ enum HubModelDirectory {
                     throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: names[0],
                                                         reason: "missing\(also): a \(layout.architecture.rawValue) with this config.json needs it, shape \(shape)")
                 }
-                for p in parts { p.data.update(repeating: 0, count: p.count); p.markModified() }
+                for (name, p) in zip(m.parts, parts) { values[name] = Tensor(zeros: p.shape) }
                 continue
             }
             for n in present where stored[n] != shape {
                 throw CheckpointError.invalidShape(file: checkpoint.path, tensor: n,
                                                    reason: "expected \(shape) for this config.json, found \(stored[n] ?? [])")
             }
-            plan.append((present, parts, m.transposed))
+            plan.append((present, m.parts, m.transposed))
         }
         if let extra = stored.keys.sorted().first(where: { !known.contains($0) && !layout.ignored(unprefixed($0)) }) {
             throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: extra,
@@ -118,17 +121,18 @@ enum HubModelDirectory {
         }
         for (present, parts, transposed) in plan {
             var t = try checkpoint.tensor(present[0])
-            for other in present.dropFirst() where try checkpoint.tensor(other).scalars != t.scalars {
+            for other in present.dropFirst() where try !checkpoint.tensor(other).sameValues(as: t) {
                 throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: other,
                                                     reason: "differs from '\(present[0])', whose tied copy it should be")
             }
             if transposed && t.rank == 2 { t = Kernels.permute(t, [1, 0]) }
             var offset = 0
-            for p in parts {
-                p.data.update(from: t.data + offset, count: p.count)
-                p.markModified()
-                offset += p.count
+            for name in parts {
+                let shape = params[name]!.shape
+                values[name] = parts.count == 1 ? t.view(shape) : t.view(offset: offset, shape: shape)
+                offset += Shape.count(shape)
             }
         }
+        return values
     }
 }

@@ -37,9 +37,10 @@ public enum ModelDirectory {
         let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
         let weightsPath = directory.appendingPathComponent("weights.safetensors").path
         let file = try SafetensorsFile(path: weightsPath)
-        let model = try AnyTransformerModel(config: config)
         let layout: WeightLayout = file.header.entry(named: PyTorchLayout.marker) != nil ? .pytorch : .native
-        if layout == .pytorch { try loadPyTorch(file, into: model.module, config: config) } else { try loadNative(file, into: model.module) }
+        let model = try AnyTransformerModel(config: config) { params in
+            layout == .pytorch ? try pytorchWeights(file, config: config, for: params) : try nativeWeights(file, for: params)
+        }
         model.module.train(false)
         return LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
                            generation: GenerationDefaults(config: config))
@@ -70,37 +71,48 @@ public enum ModelDirectory {
         }
     }
 
-    /// Weights under our names: every parameter present with its shape, nothing unknown.
+    /// Weights under our names into an existing model (resuming training).
     public static func loadNative(_ file: SafetensorsFile, into module: Module) throws {
         let params = module.namedParameters()
+        let values = try nativeWeights(file, for: params)
+        for (name, p) in params { try copy(values[name]!, into: p) }
+    }
+
+    /// Weights under our names: every parameter present with its shape, nothing unknown; float32
+    /// ones view the mapped file.
+    static func nativeWeights(_ file: SafetensorsFile, for params: [(name: String, tensor: Tensor)]) throws -> [String: Tensor] {
         let known = Set(params.map(\.name))
         if let extra = file.entries.map(\.name).first(where: { !known.contains($0) }) {
             throw CheckpointError.invalidHeader(file: file.path, tensor: extra, reason: "not a parameter of this model's config")
         }
-        for (name, p) in params { try copy(file.tensor(name, shape: p.shape), into: p) }
+        var values: [String: Tensor] = [:]
+        for (name, p) in params { values[name] = try file.tensor(name, shape: p.shape) }
+        return values
     }
 
-    /// Weights in the PyTorch reference layout, with packed Q/K/V split by rows.
-    public static func loadPyTorch(_ file: SafetensorsFile, into module: Module, config: TransformerConfig) throws {
+    /// Weights in the PyTorch reference layout, with packed Q/K/V split by rows (in place).
+    static func pytorchWeights(_ file: SafetensorsFile, config: TransformerConfig,
+                               for parameters: [(name: String, tensor: Tensor)]) throws -> [String: Tensor] {
         try PyTorchLayout.check(config)
-        let params = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+        let params = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor) })
         let mappings = PyTorchLayout.mappings(for: config)
         let known = Set(mappings.map(\.name))
         if let extra = file.entries.map(\.name).first(where: { !known.contains($0) }) {
             throw CheckpointError.invalidHeader(file: file.path, tensor: extra, reason: "not part of the PyTorch reference layout for this config")
         }
+        var values: [String: Tensor] = [:]
         for m in mappings {
             let parts = m.parts.map { params[$0]! }
             var shape = parts[0].shape
             shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
             let t = try file.tensor(m.name, shape: shape)
             var offset = 0
-            for p in parts {
-                p.data.update(from: t.data + offset, count: p.count)
-                p.markModified()
+            for (name, p) in zip(m.parts, parts) {
+                values[name] = t.view(offset: offset, shape: p.shape)
                 offset += p.count
             }
         }
+        return values
     }
 
     /// Our gradients under PyTorch names (packed Q/K/V stacked again); zeros where none flowed.

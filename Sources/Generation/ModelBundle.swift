@@ -166,7 +166,8 @@ public final class ModelBundle {
     /// Translation settings before any flag: ours (beam 4, GNMT α 0.6, |source| + 50) for our own
     /// directories; generation_config.json's as transformers applies them for a Hugging Face one
     /// (num_beams, default 1; length_penalty as |Y|^α, default 1; early_stopping; max_new_tokens or
-    /// max_length, which counts the decoder start, default 20; min_length; renormalize_logits).
+    /// max_length, which counts the decoder start, default 20; min_length; renormalize_logits;
+    /// forced_eos_token_id).
     public var translationDefaults: TranslationOptions {
         var o = TranslationOptions()
         guard layout == .hub else { return o }
@@ -179,17 +180,19 @@ public final class ModelBundle {
         o.maxLengthA = 0
         o.maxLengthB = g.maxNewTokens ?? max(0, (g.maxLength ?? 20) - 1)
         o.minLength = max(0, (g.minLength ?? 0) - 1)
+        o.forcedAtCap = g.forcedEosTokenId.map { Int32($0) }
         return o
     }
 
     /// Sampling settings before any flag: generation_config.json's when it has them (do_sample false
-    /// is greedy, temperature 0), else temperature 1 with neither top-k nor top-p. Values a Sampler
-    /// cannot take (top_k 0, which transformers reads as "off") are left out.
+    /// is greedy, temperature 0; do_sample true without top_k is transformers' top_k 50), else
+    /// temperature 1 with neither top-k nor top-p. Values a Sampler cannot take (top_k 0, which
+    /// transformers reads as "off") are left out.
     public var samplingDefaults: (temperature: Float, topK: Int?, topP: Float?) {
         let g = generation
         if g.doSample == false { return (0, nil, nil) }
         let temperature = g.temperature.flatMap { $0 >= 0 ? $0 : nil } ?? 1
-        let topK = g.topK.flatMap { $0 >= 1 ? $0 : nil }
+        let topK = (g.topK ?? (g.doSample == true ? 50 : nil)).flatMap { $0 >= 1 ? $0 : nil }
         let topP = g.topP.flatMap { $0 > 0 && $0 < 1 ? $0 : nil }
         return (temperature, topK, topP)
     }

@@ -20,6 +20,8 @@ public struct TranslationOptions: Sendable {
     public var maxLengthB = 50
     /// Tokens that must precede <eos>.
     public var minLength = 0
+    /// The last token when a translation reaches its length cap (transformers' forced_eos_token_id).
+    public var forcedAtCap: Int32?
     public var batchSize = 32
 
     public init() {}
@@ -69,7 +71,7 @@ public final class Translator {
         let ids = trimmed.flatMap { $0 + [Int32](repeating: pad, count: width - $0.count) }
         let padding = Tensor(trimmed.flatMap { s in (0..<width).map { $0 < s.count ? Float(0) : 1 } }, shape: [trimmed.count, width])
         let stopping = StoppingCriteria(eos: Int32(model.config.eosId), minLength: options.minLength,
-                                        maxLengths: trimmed.map { maxLength(sourceLength: $0.count) })
+                                        maxLengths: trimmed.map { maxLength(sourceLength: $0.count) }, forcedAtCap: options.forcedAtCap)
         let start = Int32(model.config.startId)
         return withNoGrad {
             let (memory, _) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]), padding: padding)

@@ -46,6 +46,8 @@ final class SearchTests: XCTestCase {
     }
 
     /// Greedy log-probabilities are the sums of log softmax of the uncached model, computed in Double.
+    /// <eos>, blocked before the minimum length, still counts in the normaliser (as in transformers,
+    /// whose processors act after log-softmax).
     func testGreedyLogProbabilities() throws {
         let t = try translator(eosBias: 2)
         t.options.beamSize = 1
@@ -59,7 +61,7 @@ final class SearchTests: XCTestCase {
             for (i, token) in h.tokens.enumerated() {
                 let logits = t.model.project(t.model.decode(Tensor(ints: prefix, shape: [1, prefix.count]), memory: memory, sourcePadding: padding))
                 var row = logits.slice(axis: 1, i..<(i + 1)).scalars.map(Double.init)
-                if i < 2 { row[2] = -.infinity }
+                if i < 2 { XCTAssertNotEqual(token, 2) }
                 let m = row.max()!
                 total += row[Int(token)] - (m + log(row.reduce(0) { $0 + exp($1 - m) }))
                 prefix.append(token)
@@ -162,6 +164,28 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(out.map(\.score), out.map(\.score).sorted(by: >))
         XCTAssertEqual(search.penalty(length: 1), 1)
         XCTAssertEqual(search.penalty(length: 7), 4, accuracy: 1e-6)   // ((5 + 7)/6)^2
+    }
+
+    func testForcedTokenAtTheLengthCap() {
+        // transformers' forced_eos_token_id: the last token a cap allows is <eos>, scored with the
+        // model's own log-probability (or 0 once renormalised over the one token left).
+        let model = scripted()
+        let forced = StoppingCriteria(eos: 2, maxLengths: [1], forcedAtCap: 2)
+        XCTAssertEqual(GreedySearch.run(model: model, state: model.start(rows: 1), bos: 1,
+                                        stopping: StoppingCriteria(eos: 2, maxLengths: [1]))[0].tokens, [3])
+        let greedy = GreedySearch.run(model: model, state: model.start(rows: 1), bos: 1, stopping: forced)[0]
+        XCTAssertEqual(greedy.tokens, [2])
+        XCTAssertEqual(greedy.logProbability, log(0.2), accuracy: 1e-6)
+        // Beam 2, cap 2: "b b" would survive the cap unforced; forced, "b <eos>" takes its place.
+        let search = BeamSearch(beamSize: 2, lengthPenalty: 0, nBest: 2)
+        let plain = search.run(model: model, state: model.start(rows: 1), bos: 1, stopping: StoppingCriteria(eos: 2, maxLengths: [2]))[0]
+        XCTAssertEqual(plain.map(\.tokens), [[3, 2], [4, 4]])
+        let out = search.run(model: model, state: model.start(rows: 1), bos: 1, stopping: StoppingCriteria(eos: 2, maxLengths: [2], forcedAtCap: 2))[0]
+        XCTAssertEqual(out.map(\.tokens), [[3, 2], [4, 2]])
+        XCTAssertEqual(out[1].logProbability, log(0.3) + log(0.3), accuracy: 1e-6)
+        let renormalized = BeamSearch(beamSize: 2, lengthPenalty: 0, nBest: 2, renormalize: true)
+            .run(model: model, state: model.start(rows: 1), bos: 1, stopping: StoppingCriteria(eos: 2, maxLengths: [2], forcedAtCap: 2))[0]
+        XCTAssertEqual(renormalized[1].logProbability, log(0.3), accuracy: 1e-6)
     }
 
     func testBeamSearchOverManySentencesInOneBatch() {
