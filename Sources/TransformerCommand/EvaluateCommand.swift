@@ -12,7 +12,9 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Translate a source file and print BLEU, chrF (sacreBLEU defaults) and tokens/s.",
         discussion: """
-            MODEL is any directory translate takes (ours, or a Hugging Face Marian one, whose generation_config.json             gives the defaults of the search flags left out). Tokens/s counts output tokens (with <eos>) of the best             hypotheses over the decoding time.
+            MODEL is any directory translate takes (ours, or a Hugging Face Marian one, whose generation_config.json \
+            gives the defaults of the search flags left out). Tokens/s counts output tokens (with <eos>) of the best \
+            hypotheses over the decoding time.
             """)
 
     @Option(help: "Model directory (default: the bundled German→English model, \(BundledModel.relativePath)).")

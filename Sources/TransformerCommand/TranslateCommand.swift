@@ -11,11 +11,11 @@ struct TranslateCommand: ParsableCommand {
         commandName: "translate",
         abstract: "Translate lines of text (stdin by default) with an encoder-decoder model.",
         discussion: """
-            MODEL is one of our model directories (config.json, weights.safetensors, tokenizer.json) or a Hugging
-            Face Marian one (opus-mt: config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm,
-            vocab.json, generation_config.json). Each input line gives one output line, in order; empty lines stay
-            empty. Sentences are batched by length and decoded with beam search (--beam 1: greedy) until <eos> or
-            --max-length-a·|source| + --max-length-b tokens; a Hugging Face model's generation_config.json gives the
+            MODEL is one of our model directories (config.json, weights.safetensors, tokenizer.json) or a Hugging \
+            Face Marian one (opus-mt: config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm, \
+            vocab.json, generation_config.json). Each input line gives one output line, in order; empty lines stay \
+            empty. Sentences are batched by length and decoded with beam search (--beam 1: greedy) until <eos> or \
+            --max-length-a·|source| + --max-length-b tokens; a Hugging Face model's generation_config.json gives the \
             defaults of the flags left out (num_beams, length_penalty, max_length).
             With --n-best N, each input line gives N lines "INDEX ||| TRANSLATION ||| SCORE" instead.
             Typed at a terminal, each line is translated as soon as it is entered.
