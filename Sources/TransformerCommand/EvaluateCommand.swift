@@ -36,10 +36,7 @@ struct EvaluateCommand: ParsableCommand {
         let options = try search.translationOptions(defaults: loaded.translationDefaults)
         let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: options)
         let sources = try readTextLines(source)
-        guard let referenceData = FileManager.default.contents(atPath: reference) else {
-            throw DecodingCommandError("cannot read reference file '\(reference)'")
-        }
-        let references = try Segments.lines(utf8: referenceData)
+        let references = try readTextLines(reference)
         guard sources.count == references.count else {
             throw DecodingCommandError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
         }

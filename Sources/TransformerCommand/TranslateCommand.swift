@@ -95,6 +95,16 @@ func sourceIDs(_ line: String, _ bundle: ModelBundle, _ limit: InputLengthLimit,
 /// Lines of a file, or of stdin when `path` is nil, read as `score` reads them (`Segments.lines`:
 /// split on newlines, trailing whitespace such as a CR dropped). Bytes that are not UTF-8 are an
 /// error naming the line, rather than replaced by U+FFFD and translated anyway.
+/// Every byte of the file at `path`, read as a stream so that /dev/null, a FIFO or a process
+/// substitution (`--input <(…)`) work as well as a regular file.
+func readAll(_ path: String) throws -> Data {
+    do {
+        return try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() ?? Data()
+    } catch {
+        throw DecodingCommandError("cannot read '\(path)': \(error.localizedDescription)")
+    }
+}
+
 func readTextLines(_ path: String?) throws -> [String] {
     let data: Data
     if let path {
@@ -102,8 +112,7 @@ func readTextLines(_ path: String?) throws -> [String] {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw DecodingCommandError("input file '\(path)' does not exist")
         }
-        guard let contents = FileManager.default.contents(atPath: path) else { throw DecodingCommandError("cannot read '\(path)'") }
-        data = contents
+        data = try readAll(path)
     } else {
         data = FileHandle.standardInput.readDataToEndOfFile()
     }
