@@ -22,7 +22,8 @@ public struct SinusoidalPositionsExperiment: Experiment {
         let pe = (0..<(2 * n)).map { p in (0..<d).map { Double(table.data[p * d + $0]) } }
         func dot(_ p: Int, _ q: Int) -> Double { zip(pe[p], pe[q]).reduce(0) { $0 + $1.0 * $1.1 } }
 
-        // PE(p)·PE(p+k) over every p with both in 0..<n: its spread over p for each k, and f(k) − f(−k).
+        // PE(p)·PE(p+k) over every p with both in 0..<n: its spread over p for each k; and, from one p,
+        // PE(p)·PE(p+k) − PE(p)·PE(p−k) (looking ahead and back by k gives the same product).
         let offsets = Array(-(n / 2)...(n / 2))
         var spread = 0.0, asymmetry = 0.0
         var byOffset: [Double] = []
@@ -31,7 +32,7 @@ public struct SinusoidalPositionsExperiment: Experiment {
             spread = max(spread, (values.max() ?? 0) - (values.min() ?? 0))
             byOffset.append(values.reduce(0, +) / Double(values.count))
         }
-        for (i, k) in offsets.enumerated() where k > 0 { asymmetry = max(asymmetry, abs(byOffset[i] - byOffset[offsets.firstIndex(of: -k)!])) }
+        for k in 1...(n / 2) { for p in k..<(n - k) { asymmetry = max(asymmetry, abs(dot(p, p + k) - dot(p, p - k))) } }
         let largest = table.scalars.map { abs(Double($0)) }.max() ?? 0
         let norms = (0..<n).map { dot($0, $0).squareRoot() }
 
@@ -66,7 +67,7 @@ public struct SinusoidalPositionsExperiment: Experiment {
         ]
         let conclusion = String(format: """
             d_model %d, positions 0..<%d: PE(p)·PE(p+k) varies over p by at most %.2g (%.2g of its value d/2 at k = 0), \
-            f(k) − f(−k) at most %.2g; |PE| ≤ %.4f and ‖PE(p)‖ = √(d/2) = %.3f. The rotation of each (sin, cos) pair by k·ω_i \
+            PE(p)·PE(p+k) − PE(p)·PE(p−k) at most %.2g; |PE| ≤ %.4f and ‖PE(p)‖ = √(d/2) = %.3f. The rotation of each (sin, cos) pair by k·ω_i \
             maps PE(p) to PE(p+k) with relative error ≤ %.2g; a least-squares map fitted on positions 0..<%d has error \
             ≤ %.2g there but %.2g on positions %d..<%d: the slow dimensions barely turn within %d positions, so the data do \
             not pin the map down. %@
