@@ -19,14 +19,14 @@ public struct DecodingSearchExperiment: Experiment {
         guard let directory = context.modelDirectory else { throw ExperimentError("this experiment decodes with the bundled model: pass --model DIR") }
         let bundle = try ModelBundle(directory: directory.path)
         let model = try bundle.encoderDecoder(for: "the decoding experiment")
-        let count = context.quick ? 24 : 1000
+        let count = context.quick ? 24 : 500
         let sourceLines = try readLines(try context.dataFile("multi30k/test_2016_flickr.de"), count)
         let references = try readLines(try context.dataFile("multi30k/test_2016_flickr.en"), count)
         guard sourceLines.count == references.count, !sourceLines.isEmpty else {
             throw ExperimentError("the Multi30k test files have \(sourceLines.count) and \(references.count) lines")
         }
         let sources = try sourceLines.map { try bundle.sourceIDs($0, limit: InputLengthLimit())?.ids ?? model.sourceSequence([]) }
-        let beams = context.quick ? [1, 2, 4] : [1, 2, 3, 4, 5, 6, 8, 10]
+        let beams = context.quick ? [1, 2, 4] : [1, 2, 3, 4, 6, 8, 10]
         let penalties: [Float] = context.quick ? [0.6] : [0, 0.6, 1.0]
         var bleu: [[Double]] = [], speed: [[Double]] = []
         for alpha in penalties {

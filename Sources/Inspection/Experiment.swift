@@ -96,6 +96,7 @@ public enum Experiments {
         SinusoidalPositionsExperiment(),
         ScaledAttentionExperiment(),
         ParallelDecodingExperiment(),
+        NormPlacementExperiment(),
         ResidualConnectionsExperiment(),
         DecodingSearchExperiment(),
     ]

@@ -17,7 +17,7 @@ public struct ResidualConnectionsExperiment: Experiment {
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let depths = context.quick ? [1, 3] : [2, 4, 8]
-        let steps = context.quick ? 12 : 400, maxTokens = context.quick ? 400 : 2000
+        let steps = context.quick ? 12 : 200, maxTokens = context.quick ? 400 : 2000
         let data = try ExperimentData.multi30k(context, trainPairs: context.quick ? 400 : 29_000, validPairs: context.quick ? 16 : 200)
         var runs: [(depth: Int, residual: Bool, outcome: TrainingOutcome)] = []
         for depth in depths {
@@ -25,7 +25,7 @@ public struct ResidualConnectionsExperiment: Experiment {
                 context.log("\(depth) + \(depth) layers, residual \(residual)")
                 var model = ExperimentTraining.smallModel(layers: depth)
                 model.residual = residual
-                runs.append((depth, residual, try ExperimentTraining.run(model, data: data, steps: steps, maxTokens: maxTokens, warmup: steps / 4,
+                runs.append((depth, residual, try ExperimentTraining.run(model, data: data, steps: steps, maxTokens: maxTokens, warmup: steps / 10,
                                                                         log: context.log)))
             }
         }

@@ -64,8 +64,25 @@ public struct ScaledAttentionExperiment: Experiment {
         let gradient = SVGPlot.chart(title: "Gradient reaching the scores (median over queries)", xLabel: "d_k", yLabel: "‖∂L/∂scores‖",
                                      series: [series("q·k/√d_k", "#1f77b4", results.map(\.gradient.scaled)),
                                               series("q·k", "#d62728", results.map(\.gradient.unscaled))], width: 520, height: 380)
-        let figure = try context.figure("scaled-attention.svg", SVGHeatMap.combine([variance, entropy, gradient],
-                                                                                    title: "Why divide by √d_k", columns: 3))
+        // A short training run of one model with and without the scaling (one head, so d_k = 128).
+        let steps = context.quick ? 8 : 200
+        let data = try ExperimentData.multi30k(context, trainPairs: context.quick ? 400 : 29_000, validPairs: context.quick ? 16 : 200)
+        var training: [(scaled: Bool, outcome: TrainingOutcome)] = []
+        for scaled in [true, false] {
+            context.log("training with scale_attention \(scaled)")
+            var model = ExperimentTraining.smallModel()
+            model.heads = 1
+            model.scaleAttention = scaled
+            training.append((scaled, try ExperimentTraining.run(model, data: data, steps: steps, maxTokens: context.quick ? 400 : 2000,
+                                                                warmup: steps / 10, log: context.log)))
+        }
+        let curves = SVGPlot.chart(title: "Training loss, d_k = 128 (one head), \(steps) updates", xLabel: "update", yLabel: "loss",
+                                   series: training.map { r in
+                                       PlotSeries(name: r.scaled ? "q·k/√d_k" : "q·k", color: r.scaled ? "#1f77b4" : "#d62728",
+                                                  points: zip(r.outcome.steps, r.outcome.losses).map { (Double($0), $1) })
+                                   }, width: 520, height: 380)
+        let figure = try context.figure("scaled-attention.svg", SVGHeatMap.combine([variance, entropy, gradient, curves],
+                                                                                    title: "Why divide by √d_k", columns: 2))
         let (first, last) = (results[0], results[results.count - 1])
         let varianceRatio = zip(results.map(\.variance), x).map { $0 / $1 }
         let held = varianceRatio.allSatisfy { $0 > 0.8 && $0 < 1.25 }
@@ -79,11 +96,17 @@ public struct ScaledAttentionExperiment: Experiment {
             first.entropy.unscaled, last.entropy.unscaled, first.gradient.unscaled, last.gradient.unscaled,
             first.entropy.scaled, last.entropy.scaled, first.gradient.scaled, last.gradient.scaled,
             held ? "The claim holds." : "The claim does not hold as measured.")
+            + String(format: " Trained %d updates with d_k = 128: validation loss %.2f scaled, %.2f unscaled (BLEU %.1f and %.1f).",
+                     steps, training[0].outcome.validLoss, training[1].outcome.validLoss, training[0].outcome.bleu, training[1].outcome.bleu)
         return ExperimentResult(conclusion: conclusion, held: held, numbers: [
             "d_k": .integers(dims), "keys": .number(Double(keys)), "queries": .number(Double(queries)),
             "variance": .numbers(results.map(\.variance)),
             "entropy_scaled": .numbers(results.map(\.entropy.scaled)), "entropy_unscaled": .numbers(results.map(\.entropy.unscaled)),
             "gradient_scaled": .numbers(results.map(\.gradient.scaled)), "gradient_unscaled": .numbers(results.map(\.gradient.unscaled)),
+            "training_updates": .number(Double(steps)),
+            "training_valid_loss_scaled": .number(training[0].outcome.validLoss), "training_valid_loss_unscaled": .number(training[1].outcome.validLoss),
+            "training_bleu_scaled": .number(training[0].outcome.bleu), "training_bleu_unscaled": .number(training[1].outcome.bleu),
+            "training_losses_scaled": .numbers(training[0].outcome.losses), "training_losses_unscaled": .numbers(training[1].outcome.losses),
         ], figures: [figure])
     }
 }

@@ -58,7 +58,8 @@ public struct SinusoidalPositionsExperiment: Experiment {
         let held = relativeSpread < 1e-4 && asymmetry / (Double(d) / 2) < 1e-4 && largest <= 1
             && (rotationError.max() ?? 1) < 1e-4 && (fitError.max() ?? 1) < 1e-3
         let figures = [
-            try context.figure("sinusoidal-positions.svg", try PositionFigure.svg(kind: .sinusoidal, dimension: d, length: min(n, 128))),
+            // The figure at a width and length that stay readable (and small): the measurements above use d and n.
+            try context.figure("sinusoidal-positions.svg", try PositionFigure.svg(kind: .sinusoidal, dimension: min(d, 128), length: 64)),
             try context.figure("sinusoidal-linear-map.svg", SVGPlot.chart(
                 title: "Linear map PE(p) → PE(p+k), d_model \(d): relative error", xLabel: "shift k", yLabel: "relative error",
                 series: [PlotSeries(name: "rotation by k·ω, positions 0..<\(2 * n)", color: "#2ca02c", points: zip(shifts, rotationError).map { (Double($0), $1) }),

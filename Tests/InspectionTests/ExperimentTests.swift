@@ -40,6 +40,7 @@ final class ExperimentTests: XCTestCase {
         let (result, numbers) = try run("scaled-attention")
         XCTAssertEqual(result.held, true, result.conclusion)
         XCTAssertEqual((numbers["d_k"] as? [Double])?.count, (numbers["entropy_unscaled"] as? [Double])?.count)
+        XCTAssertEqual((numbers["training_losses_unscaled"] as? [Double])?.count, 8, "the short run without the scaling")
     }
 
     func testParallelDecodingWritesTimes() throws {
@@ -47,6 +48,12 @@ final class ExperimentTests: XCTestCase {
         for key in ["seconds_per_token_parallel", "seconds_per_token_cached", "seconds_per_token_uncached"] {
             XCTAssertEqual((numbers[key] as? [Double])?.count, 3, key)
         }
+    }
+
+    func testNormPlacementTrainsEveryRun() throws {
+        let (result, numbers) = try run("norm-placement")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        XCTAssertEqual((numbers["runs"] as? [[String: Any]])?.count, 8)
     }
 
     func testResidualConnectionsTrainsEveryRun() throws {
