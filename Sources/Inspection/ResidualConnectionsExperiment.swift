@@ -16,8 +16,8 @@ public struct ResidualConnectionsExperiment: Experiment {
     public init() {}
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
-        let depths = context.quick ? [1, 3] : [2, 4, 8]
-        let steps = context.quick ? 12 : 200, maxTokens = context.quick ? 400 : 2000
+        let depths = context.quick ? [1, 3] : [2, 6]
+        let steps = context.quick ? 12 : 120, maxTokens = context.quick ? 400 : 1000
         let data = try ExperimentData.multi30k(context, trainPairs: context.quick ? 400 : 29_000, validPairs: context.quick ? 16 : 200)
         var runs: [(depth: Int, residual: Bool, outcome: TrainingOutcome)] = []
         for depth in depths {

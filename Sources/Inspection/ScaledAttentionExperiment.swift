@@ -65,7 +65,7 @@ public struct ScaledAttentionExperiment: Experiment {
                                      series: [series("q·k/√d_k", "#1f77b4", results.map(\.gradient.scaled)),
                                               series("q·k", "#d62728", results.map(\.gradient.unscaled))], width: 520, height: 380)
         // A short training run of one model with and without the scaling (one head, so d_k = 128).
-        let steps = context.quick ? 8 : 200
+        let steps = context.quick ? 8 : 120
         let data = try ExperimentData.multi30k(context, trainPairs: context.quick ? 400 : 29_000, validPairs: context.quick ? 16 : 200)
         var training: [(scaled: Bool, outcome: TrainingOutcome)] = []
         for scaled in [true, false] {
@@ -73,7 +73,7 @@ public struct ScaledAttentionExperiment: Experiment {
             var model = ExperimentTraining.smallModel()
             model.heads = 1
             model.scaleAttention = scaled
-            training.append((scaled, try ExperimentTraining.run(model, data: data, steps: steps, maxTokens: context.quick ? 400 : 2000,
+            training.append((scaled, try ExperimentTraining.run(model, data: data, steps: steps, maxTokens: context.quick ? 400 : 1000,
                                                                 warmup: steps / 10, log: context.log)))
         }
         let curves = SVGPlot.chart(title: "Training loss, d_k = 128 (one head), \(steps) updates", xLabel: "update", yLabel: "loss",
