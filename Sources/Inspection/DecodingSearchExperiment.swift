@@ -72,7 +72,7 @@ public struct DecodingSearchExperiment: Experiment {
             bleu[paper][beams.count - 1], speed[paper][beams.count - 1],
             held ? "Beam search beats greedy decoding here, and costs speed." : "Beam search did not beat greedy decoding here.")
         return ExperimentResult(conclusion: conclusion, held: held, numbers: [
-            "sentences": .number(Double(sources.count)), "beams": .integers(beams), "length_penalties": .numbers(penalties.map(Double.init)),
+            "sentences": .number(Double(sources.count)), "beams": .integers(beams), "length_penalties": .numbers(penalties.map { (Double($0) * 100).rounded() / 100 }),
             "bleu": .list(bleu.map { .numbers($0) }), "sentences_per_second": .list(speed.map { .numbers($0) }),
             "threads": .number(Double(ThreadPool.shared.threadCount)),
         ], figures: [figure])
