@@ -142,7 +142,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
     }
 
-    /// Every key is written, optional ones as null, so a saved config reads back the same.
+    /// Every key is written, optional ones as null, so a saved config reads back the same (the
+    /// experiments' scale_attention and residual only when false: missing, they read back true).
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(family, forKey: .family); try c.encode(dModel, forKey: .dModel); try c.encode(heads, forKey: .heads)
@@ -153,7 +154,9 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(ff, forKey: .ff); try c.encode(srcVocab, forKey: .srcVocab); try c.encode(tgtVocab, forKey: .tgtVocab)
         try c.encode(activation, forKey: .activation); try c.encode(norm, forKey: .norm)
         try c.encode(layerNormEps, forKey: .layerNormEps); try c.encode(normFirst, forKey: .normFirst)
-        try c.encode(scaleAttention, forKey: .scaleAttention); try c.encode(residual, forKey: .residual)
+        // The experiments' options go out only when set, so every other model's config.json keeps its bytes.
+        if !scaleAttention { try c.encode(scaleAttention, forKey: .scaleAttention) }
+        if !residual { try c.encode(residual, forKey: .residual) }
         try c.encode(finalNorm, forKey: .finalNorm); try c.encode(positional, forKey: .positional)
         try c.encode(sinusoidalLayout, forKey: .sinusoidalLayout); try c.encode(ropeBase, forKey: .ropeBase)
         try c.encode(maxLen, forKey: .maxLen); try c.encode(dropout, forKey: .dropout)
