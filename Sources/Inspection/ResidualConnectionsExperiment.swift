@@ -53,10 +53,9 @@ public struct ResidualConnectionsExperiment: Experiment {
         let held: Bool? = context.quick ? nil : (gaps.last.map { !$0.isFinite || $0 > 0.1 } ?? false)
             && (gaps.last ?? 0) >= (gaps.first ?? 0)
         let conclusion = String(format: """
-            Validation loss with / without residual connections: %@. At %d + %d layers the run without them is %@ %.2f \
-            worse. %@
+            Validation loss with / without residual connections: %@. At %d + %d layers the run without them is %@. %@
             """, depths.map { String(format: "%d+%d layers %.2f / %.2f", $0, $0, valid($0, true), valid($0, false)) }.joined(separator: ", "),
-            deepest, deepest, gaps.last.map { $0.isFinite ? "" : "diverged;" } ?? "", gaps.last ?? .nan,
+            deepest, deepest, gaps.last.map { $0.isFinite ? String(format: "worse by %.2f", $0) : "diverged" } ?? "missing",
             held == nil ? "A --quick run is too short to decide." : held! ? "The claim holds." : "The claim does not hold as measured.")
         return ExperimentResult(conclusion: conclusion, held: held, numbers: [
             "depths": .integers(depths), "updates": .number(Double(steps)), "max_tokens": .number(Double(maxTokens)),
