@@ -68,6 +68,25 @@ final class FigureTests: XCTestCase {
         for row in weights[2][0] { XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-4) }
     }
 
+    /// Hugging Face directories (random weights, committed for the parity tests) of every family.
+    func testHubModelsOfEveryFamilyGiveTheirMaps() throws {
+        let hub = FigureTests.bundled.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/ParityTests/Fixtures/hub")
+        let cases: [(String, [AttentionSite])] = [("gpt2", [.decoder]), ("llama_gqa2", [.decoder]), ("sentence_bert", [.encoder]),
+                                                  ("marian_swish_shared", [.encoder, .decoder, .cross])]
+        for (name, sites) in cases {
+            let bundle = try ModelBundle(directory: hub.appendingPathComponent(name).path)
+            let maps = try AttentionMaps.capture(bundle: bundle, text: "Hello world, this is a test.")
+            XCTAssertEqual(maps.sites.map(\.site), sites, name)
+            for site in maps.sites {
+                XCTAssertEqual(site.layers.count, bundle.config.family == .encoderOnly ? bundle.config.encoderLayers : site.site == .encoder
+                               ? bundle.config.encoderLayers : bundle.config.decoderLayers, "\(name) \(site.site)")
+                XCTAssertEqual(site.heads, bundle.config.heads, "\(name) \(site.site)")
+                for row in site.layers[0][0] { XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-4, "\(name) \(site.site)") }
+            }
+            _ = wellFormed(try AttentionFigure.svg(maps, selection: AttentionSelection(), modelName: name))
+        }
+    }
+
     func testHeatMapLabelsNeverOverlap() {
         for n in [5, 40, 200] {
             let labels = (0..<n).map { "token\($0)" }
