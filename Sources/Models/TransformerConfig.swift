@@ -9,6 +9,10 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable {
 
 public enum AttentionKind: String, Codable, Sendable, CaseIterable { case mha, gqa, mqa, mla }
 
+/// First values of the weights: Xavier (the Annotated Transformer) or GPT-2's N(0, 0.02) with
+/// residual projections scaled by 1/√(2·layers) (see `WeightInitialization`).
+public enum InitializationScheme: String, Codable, Sendable, CaseIterable { case xavier, gpt2 }
+
 public struct ConfigError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
@@ -71,6 +75,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     /// Token ids never generated: greedy, beam search and sampling give them probability 0.
     public var suppressedIds: [Int] = []
     public var labelSmoothing: Float = 0.1
+    public var initialization: InitializationScheme = .xavier
 
     public init() {}
 
@@ -86,7 +91,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         case shareEmbeddings = "share_embeddings", tieOutput = "tie_output", outputHead = "output_head"
         case outputTransform = "output_transform", outputBias = "output_bias"
         case padId = "pad_id", bosId = "bos_id", eosId = "eos_id", decoderStartId = "decoder_start_id"
-        case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing"
+        case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing", initialization
     }
 
     /// Missing keys take the defaults above; unknown keys are ignored.
@@ -134,6 +139,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         decoderStartId = try c.decodeIfPresent(Int.self, forKey: .decoderStartId)
         suppressedIds = try value(.suppressedIds, d.suppressedIds)
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
+        initialization = try value(.initialization, d.initialization)
     }
 
     /// Every key is written, optional ones as null, so a saved config reads back the same.
@@ -157,7 +163,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(outputTransform, forKey: .outputTransform); try c.encode(outputBias, forKey: .outputBias)
         try c.encode(padId, forKey: .padId); try c.encode(bosId, forKey: .bosId); try c.encode(eosId, forKey: .eosId)
         try c.encode(decoderStartId, forKey: .decoderStartId); try c.encode(suppressedIds, forKey: .suppressedIds)
-        try c.encode(labelSmoothing, forKey: .labelSmoothing)
+        try c.encode(labelSmoothing, forKey: .labelSmoothing); try c.encode(initialization, forKey: .initialization)
     }
 
     /// Key/value heads actually used by multi-head attention.

@@ -32,6 +32,7 @@ struct BenchCommand: ParsableCommand {
             BenchOps.self,
             BenchTokenizer.self,
             BenchTrain.self,
+            BenchLanguageModel.self,
             BenchDecode.self,
         ])
 }
