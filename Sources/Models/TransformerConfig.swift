@@ -142,7 +142,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         initialization = try value(.initialization, d.initialization)
     }
 
-    /// Every key is written, optional ones as null, so a saved config reads back the same.
+    /// Every key is written (optional ones as null; `initialization` when not xavier), so a saved
+    /// config reads back the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(family, forKey: .family); try c.encode(dModel, forKey: .dModel); try c.encode(heads, forKey: .heads)
@@ -163,7 +164,9 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(outputTransform, forKey: .outputTransform); try c.encode(outputBias, forKey: .outputBias)
         try c.encode(padId, forKey: .padId); try c.encode(bosId, forKey: .bosId); try c.encode(eosId, forKey: .eosId)
         try c.encode(decoderStartId, forKey: .decoderStartId); try c.encode(suppressedIds, forKey: .suppressedIds)
-        try c.encode(labelSmoothing, forKey: .labelSmoothing); try c.encode(initialization, forKey: .initialization)
+        try c.encode(labelSmoothing, forKey: .labelSmoothing)
+        // Written only when it is not the default, so configs saved before the key existed keep their bytes.
+        if initialization != .xavier { try c.encode(initialization, forKey: .initialization) }
     }
 
     /// Key/value heads actually used by multi-head attention.
