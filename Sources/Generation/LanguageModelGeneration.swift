@@ -14,26 +14,39 @@ public enum LanguageModelGeneration {
             onToken: onToken)
     }
 
-    /// The same, stopping at any of `stopTokens` (Llama 3 ends at several).
+    /// The same, stopping at any of `stopTokens` (Llama 3 ends at several). A model with learned
+    /// positions stops at its last position, or, with `slidingWindow`, goes on as nanoGPT samples:
+    /// each further token is predicted from the last max_len tokens (the window run afresh, as
+    /// the positions move).
     @discardableResult
     public static func run(model: DecoderOnlyModel, prompt: [Int32], maxNewTokens: Int, sampler: inout Sampler,
-                           stopTokens: Set<Int32>, onToken: (Int32) -> Bool = { _ in true }) -> [Int32] {
+                           stopTokens: Set<Int32>, slidingWindow: Bool = false, onToken: (Int32) -> Bool = { _ in true }) -> [Int32] {
         precondition(!prompt.isEmpty, "LanguageModelGeneration: empty prompt")
+        let limit = model.positionLimit
         var budget = maxNewTokens
-        if let limit = model.positionLimit { budget = min(budget, limit - prompt.count) }
+        if let limit, !slidingWindow { budget = min(budget, limit - prompt.count) }
         guard budget > 0 else { return [] }
         let suppressed = model.suppressedTokens
         return withNoGrad {
-            let state = model.startDecoding(rows: 1, capacity: prompt.count + budget)
-            var input = prompt
+            var context = prompt
+            var input = limit.map { Array(prompt.suffix($0)) } ?? prompt
+            var state = model.startDecoding(rows: 1, capacity: min(input.count + budget, limit ?? Int.max))
+            var cached = 0
             var out: [Int32] = []
             while out.count < budget {
+                if let limit, cached + input.count > limit {
+                    input = Array(context.suffix(limit))
+                    state = model.startDecoding(rows: 1, capacity: limit)
+                    cached = 0
+                }
                 var logits = model.decodeStep(Tensor(ints: input, shape: [1, input.count]), state: state).scalars
+                cached += input.count
                 for id in suppressed where Int(id) < logits.count { logits[Int(id)] = -.infinity }
                 let token = sampler.sample(logits)
                 if stopTokens.contains(token) { break }
                 out.append(token)
                 if !onToken(token) { break }
+                context.append(token)
                 input = [token]
             }
             return out

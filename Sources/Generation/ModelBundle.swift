@@ -148,12 +148,14 @@ public final class ModelBundle {
         return limit.apply(try requireTokenizer(for: "translation").encode(text), suffix: m.sourceSequence([]))
     }
 
-    /// A decoder-only prompt: ours start with <bos>; a hub tokenizer puts its own prefix (Llama's
-    /// <s>, none for GPT-2), and an empty prompt starts from <bos>. Cut to `limit`.
+    /// A decoder-only prompt behind the tokenizer's own prefix (<bos> for the BPE tokenizers we
+    /// train, none for a character-level one; Llama's <s>, none for GPT-2); an empty prompt starts
+    /// from <bos>. Cut to `limit`.
     public func promptIDs(_ text: String, limit: InputLengthLimit) throws -> (ids: [Int32], originalCount: Int?) {
         let t = try requireTokenizer(for: "generation")
         let bos = Int32(generation.bosTokenId ?? config.bosId)
-        var ids = layout == .hub ? t.prefixIDs + t.encode(text) : [bos] + t.encode(text)
+        // A character-level model learned from windows of raw text, none starting with <bos>.
+        var ids = t.prefixIDs + t.encode(text)
         if ids.isEmpty { ids = [bos] }
         return limit.apply(ids)
     }

@@ -1,5 +1,5 @@
 // Linear: y = x·Wᵀ + b with W of shape [out, in] (PyTorch's layout), Xavier-uniform init
-// as in the Annotated Transformer.
+// as in the Annotated Transformer unless the model asks for another.
 
 public final class Linear: Module {
     public let weight: Tensor
@@ -7,9 +7,10 @@ public final class Linear: Module {
     /// The weight packed for decoding: made on first use, and again once the weights change.
     private var packed: PackedWeight?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
-        let limit = (6 / Float(inFeatures + outFeatures)).squareRoot()
-        weight = parameter([outFeatures, inFeatures], .uniform(limit: limit), generator: &generator)
+    /// `initializer`: the weight's first values (default Xavier-uniform).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initializer: Initializer? = nil, generator: inout RandomGenerator) {
+        weight = parameter([outFeatures, inFeatures], initializer ?? WeightInitialization.xavier.matrix(inFeatures, outFeatures),
+                           generator: &generator)
         self.bias = bias ? parameter([outFeatures], filledWith: 0) : nil
         super.init()
     }

@@ -18,17 +18,18 @@ public final class MultiHeadAttention: Module {
 
     public init(dModel: Int, heads: Int, keyValueHeads: Int? = nil, bias: Bool = true,
                 rotary: RotaryPositionalEncoding? = nil, alibi: Bool = false, scaled: Bool = true,
-                dropout: Dropout, generator: inout RandomGenerator) {
+                dropout: Dropout, initialization: WeightInitialization = .xavier, generator: inout RandomGenerator) {
         let kv = keyValueHeads ?? heads
         precondition(dModel % heads == 0 && heads % kv == 0,
                      "MultiHeadAttention: d_model \(dModel), heads \(heads), key/value heads \(kv) do not divide")
         self.heads = heads
         self.keyValueHeads = kv
         headDimension = dModel / heads
-        query = Linear(dModel, dModel, bias: bias, generator: &generator)
-        key = Linear(dModel, kv * headDimension, bias: bias, generator: &generator)
-        value = Linear(dModel, kv * headDimension, bias: bias, generator: &generator)
-        output = Linear(dModel, dModel, bias: bias, generator: &generator)
+        let kvWidth = kv * headDimension
+        query = Linear(dModel, dModel, bias: bias, initializer: initialization.matrix(dModel, dModel), generator: &generator)
+        key = Linear(dModel, kvWidth, bias: bias, initializer: initialization.matrix(dModel, kvWidth), generator: &generator)
+        value = Linear(dModel, kvWidth, bias: bias, initializer: initialization.matrix(dModel, kvWidth), generator: &generator)
+        output = Linear(dModel, dModel, bias: bias, initializer: initialization.residualMatrix(dModel, dModel), generator: &generator)
         attention = ScaledDotProductAttention(dropout: dropout, scaled: scaled)
         self.rotary = rotary
         useALiBi = alibi

@@ -1,5 +1,5 @@
 // Parameters and their first values: each layer draws its own (Xavier-uniform weights, normal
-// embeddings, LayerNorm γ = 1 and β = 0), unless a checkpoint is about to supply every value.
+// embeddings, LayerNorm γ = 1 and β = 0; or GPT-2's scheme, see `WeightInitialization`), unless a checkpoint is about to supply every value.
 // Then the model is built inside `Module.build(_:values:)`: no random number is drawn, and a
 // weight stored as float32 is used where it lies in the checkpoint's memory-mapped file rather
 // than copied over a random one (PyTorch's `skip_init` / meta device, transformers' `no_init_weights`).
@@ -9,6 +9,40 @@ public enum Initializer: Sendable {
     case normal(std: Float)
     case uniform(limit: Float)
     case constant(Float)
+}
+
+/// Where a model's weight matrices and embeddings start.
+public enum WeightInitialization: Sendable, Equatable {
+    /// Xavier-uniform matrices and N(0, 1/√d) token embeddings (the Annotated Transformer).
+    case xavier
+    /// GPT-2 (and nanoGPT): N(0, 0.02) for every matrix and embedding; the projections that add
+    /// into the residual stream (attention output, the feed-forward's second layer) get
+    /// N(0, 0.02/√(2·layers)), so the stream's variance does not grow with depth.
+    case gpt2(layers: Int)
+
+    /// A weight [out, in] that feeds the residual stream no more than any other.
+    public func matrix(_ inFeatures: Int, _ outFeatures: Int) -> Initializer {
+        switch self {
+        case .xavier: return .uniform(limit: (6 / Float(inFeatures + outFeatures)).squareRoot())
+        case .gpt2: return .normal(std: 0.02)
+        }
+    }
+
+    /// A weight [out, in] whose output is added to the residual stream.
+    public func residualMatrix(_ inFeatures: Int, _ outFeatures: Int) -> Initializer {
+        switch self {
+        case .xavier: return matrix(inFeatures, outFeatures)
+        case .gpt2(let layers): return .normal(std: 0.02 / Float(2 * Swift.max(layers, 1)).squareRoot())
+        }
+    }
+
+    /// A token embedding table of width `dimension`.
+    public func embedding(_ dimension: Int) -> Initializer {
+        switch self {
+        case .xavier: return .normal(std: 1 / Float(dimension).squareRoot())
+        case .gpt2: return .normal(std: 0.02)
+        }
+    }
 }
 
 /// A trainable parameter tensor of `shape`, initialized as `initializer` says (or taken from the

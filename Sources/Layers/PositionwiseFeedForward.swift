@@ -26,10 +26,12 @@ public final class PositionwiseFeedForward: Module {
     public let activation: Activation
     public let dropout: Dropout
 
-    public init(dModel: Int, hidden: Int, activation: Activation, bias: Bool = true, dropout: Dropout, generator: inout RandomGenerator) {
-        linear1 = Linear(dModel, hidden, bias: bias, generator: &generator)
-        gate = activation == .swiglu ? Linear(dModel, hidden, bias: bias, generator: &generator) : nil
-        linear2 = Linear(hidden, dModel, bias: bias, generator: &generator)
+    public init(dModel: Int, hidden: Int, activation: Activation, bias: Bool = true, dropout: Dropout,
+                initialization: WeightInitialization = .xavier, generator: inout RandomGenerator) {
+        linear1 = Linear(dModel, hidden, bias: bias, initializer: initialization.matrix(dModel, hidden), generator: &generator)
+        gate = activation == .swiglu
+            ? Linear(dModel, hidden, bias: bias, initializer: initialization.matrix(dModel, hidden), generator: &generator) : nil
+        linear2 = Linear(hidden, dModel, bias: bias, initializer: initialization.residualMatrix(hidden, dModel), generator: &generator)
         self.activation = activation
         self.dropout = dropout
         super.init()

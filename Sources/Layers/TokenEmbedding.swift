@@ -5,9 +5,10 @@ public final class TokenEmbedding: Module {
     public let weight: Tensor
     public let scale: Float
 
-    public init(vocabularySize: Int, dimension: Int, scaled: Bool = true, generator: inout RandomGenerator) {
-        // N(0, d^-1/2): after the √d scale the embeddings have unit variance.
-        weight = parameter([vocabularySize, dimension], .normal(std: 1 / Float(dimension).squareRoot()), generator: &generator)
+    /// `initialization`: by default N(0, d^-1/2), so that after the √d scale the embeddings have unit variance.
+    public init(vocabularySize: Int, dimension: Int, scaled: Bool = true, initialization: WeightInitialization = .xavier,
+                generator: inout RandomGenerator) {
+        weight = parameter([vocabularySize, dimension], initialization.embedding(dimension), generator: &generator)
         scale = scaled ? Float(dimension).squareRoot() : 1
         super.init()
     }

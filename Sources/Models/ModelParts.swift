@@ -45,13 +45,26 @@ struct ModelParts {
 
     func dropout() -> Dropout { Dropout(config.dropout, source: source) }
 
+    /// The weight scheme of a stack of `layers` layers (GPT-2's residual scale depends on its depth).
+    func initialization(layers: Int) -> WeightInitialization {
+        config.initialization == .gpt2 ? .gpt2(layers: layers) : .xavier
+    }
+
+    /// The depth whose residual stream the embeddings feed: the decoder's, or the encoder's when there is no decoder.
+    var embeddingInitialization: WeightInitialization {
+        initialization(layers: config.family == .encoderOnly ? config.encoderLayers : config.decoderLayers)
+    }
+
     func tokenEmbedding(vocabulary: Int, generator: inout RandomGenerator) -> TokenEmbedding {
-        TokenEmbedding(vocabularySize: vocabulary, dimension: config.dModel, scaled: config.scaleEmbedding, generator: &generator)
+        TokenEmbedding(vocabularySize: vocabulary, dimension: config.dModel, scaled: config.scaleEmbedding,
+                       initialization: embeddingInitialization, generator: &generator)
     }
 
     /// The output layer's own Linear: nil when tied to the embedding or when there is no output layer.
     func outputLinear(generator: inout RandomGenerator) -> Linear? {
-        config.outputHead && !config.tieOutput ? Linear(config.dModel, config.outputVocab, bias: config.hasOutputBias, generator: &generator) : nil
+        config.outputHead && !config.tieOutput
+            ? Linear(config.dModel, config.outputVocab, bias: config.hasOutputBias,
+                     initializer: embeddingInitialization.matrix(config.dModel, config.outputVocab), generator: &generator) : nil
     }
 
     func outputTransform(generator: inout RandomGenerator) -> PredictionTransform? {
@@ -72,32 +85,34 @@ struct ModelParts {
         config.finalNorm ? makeNorm(config.norm, config.dModel, eps: config.layerNormEps) : nil
     }
 
-    func multiHead(keyValueHeads: Int, positional: Bool, generator: inout RandomGenerator) -> MultiHeadAttention {
+    func multiHead(keyValueHeads: Int, positional: Bool, layers: Int, generator: inout RandomGenerator) -> MultiHeadAttention {
         MultiHeadAttention(dModel: config.dModel, heads: config.heads, keyValueHeads: keyValueHeads, bias: config.bias,
                            rotary: positional && config.positional == .rope ? RotaryPositionalEncoding(base: config.ropeBase) : nil,
                            alibi: positional && config.positional == .alibi, scaled: config.scaleAttention,
-                           dropout: Dropout(config.attentionDropout ?? config.dropout, source: source), generator: &generator)
+                           dropout: Dropout(config.attentionDropout ?? config.dropout, source: source),
+                           initialization: initialization(layers: layers), generator: &generator)
     }
 
-    func feedForward(generator: inout RandomGenerator) -> PositionwiseFeedForward {
+    func feedForward(layers: Int, generator: inout RandomGenerator) -> PositionwiseFeedForward {
         PositionwiseFeedForward(dModel: config.dModel, hidden: config.ff, activation: config.activation, bias: config.bias,
-                                dropout: dropout(), generator: &generator)
+                                dropout: dropout(), initialization: initialization(layers: layers), generator: &generator)
     }
 
-    func selfAttention(generator: inout RandomGenerator) -> SelfAttention {
+    func selfAttention(layers: Int, generator: inout RandomGenerator) -> SelfAttention {
         if config.attention == .mla {
             return .latent(MultiHeadLatentAttention(
                 dModel: config.dModel, heads: config.heads, latentDimension: config.mlaLatent, ropeDimension: config.mlaRopeDim,
                 queryLatentDimension: config.mlaQueryLatent, ropeBase: config.ropeBase, scaled: config.scaleAttention,
                 dropout: Dropout(config.attentionDropout ?? config.dropout, source: source), generator: &generator))
         }
-        return .multiHead(multiHead(keyValueHeads: config.keyValueHeads, positional: true, generator: &generator))
+        return .multiHead(multiHead(keyValueHeads: config.keyValueHeads, positional: true, layers: layers, generator: &generator))
     }
 
     func encoder(generator: inout RandomGenerator) -> Encoder {
         let layers = (0..<config.encoderLayers).map { _ in
-            EncoderLayer(selfAttention: multiHead(keyValueHeads: config.keyValueHeads, positional: true, generator: &generator),
-                         feedForward: feedForward(generator: &generator),
+            EncoderLayer(selfAttention: multiHead(keyValueHeads: config.keyValueHeads, positional: true, layers: config.encoderLayers,
+                                                  generator: &generator),
+                         feedForward: feedForward(layers: config.encoderLayers, generator: &generator),
                          selfAttentionAddNorm: addNorm(), feedForwardAddNorm: addNorm())
         }
         return Encoder(layers: layers, norm: finalNorm())
@@ -105,10 +120,12 @@ struct ModelParts {
 
     /// Cross-attention attends to encoder positions, so it takes no RoPE/ALiBi of its own.
     func decoder(crossAttention: Bool, generator: inout RandomGenerator) -> Decoder {
-        let layers = (0..<config.decoderLayers).map { _ in
-            DecoderLayer(selfAttention: selfAttention(generator: &generator),
-                         crossAttention: crossAttention ? multiHead(keyValueHeads: config.keyValueHeads, positional: false, generator: &generator) : nil,
-                         feedForward: feedForward(generator: &generator), makeAddNorm: addNorm)
+        let depth = config.decoderLayers
+        let layers = (0..<depth).map { _ in
+            DecoderLayer(selfAttention: selfAttention(layers: depth, generator: &generator),
+                         crossAttention: crossAttention
+                             ? multiHead(keyValueHeads: config.keyValueHeads, positional: false, layers: depth, generator: &generator) : nil,
+                         feedForward: feedForward(layers: depth, generator: &generator), makeAddNorm: addNorm)
         }
         return Decoder(layers: layers, norm: finalNorm())
     }

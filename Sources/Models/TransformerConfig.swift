@@ -9,6 +9,10 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable {
 
 public enum AttentionKind: String, Codable, Sendable, CaseIterable { case mha, gqa, mqa, mla }
 
+/// First values of the weights: Xavier (the Annotated Transformer) or GPT-2's N(0, 0.02) with
+/// residual projections scaled by 1/√(2·layers) (see `WeightInitialization`).
+public enum InitializationScheme: String, Codable, Sendable, CaseIterable { case xavier, gpt2 }
+
 public struct ConfigError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
@@ -75,6 +79,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     /// Token ids never generated: greedy, beam search and sampling give them probability 0.
     public var suppressedIds: [Int] = []
     public var labelSmoothing: Float = 0.1
+    public var initialization: InitializationScheme = .xavier
 
     public init() {}
 
@@ -90,7 +95,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         case shareEmbeddings = "share_embeddings", tieOutput = "tie_output", outputHead = "output_head"
         case outputTransform = "output_transform", outputBias = "output_bias"
         case padId = "pad_id", bosId = "bos_id", eosId = "eos_id", decoderStartId = "decoder_start_id"
-        case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing"
+        case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing", initialization
     }
 
     /// Missing keys take the defaults above; unknown keys are ignored.
@@ -140,10 +145,12 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         decoderStartId = try c.decodeIfPresent(Int.self, forKey: .decoderStartId)
         suppressedIds = try value(.suppressedIds, d.suppressedIds)
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
+        initialization = try value(.initialization, d.initialization)
     }
 
     /// Every key is written, optional ones as null, so a saved config reads back the same (the
-    /// experiments' scale_attention and residual only when false: missing, they read back true).
+    /// experiments' scale_attention and residual only when false: missing, they read back true;
+    /// `initialization` only when not xavier).
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(family, forKey: .family); try c.encode(dModel, forKey: .dModel); try c.encode(heads, forKey: .heads)
@@ -168,6 +175,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(padId, forKey: .padId); try c.encode(bosId, forKey: .bosId); try c.encode(eosId, forKey: .eosId)
         try c.encode(decoderStartId, forKey: .decoderStartId); try c.encode(suppressedIds, forKey: .suppressedIds)
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
+        // Written only when it is not the default, so configs saved before the key existed keep their bytes.
+        if initialization != .xavier { try c.encode(initialization, forKey: .initialization) }
     }
 
     /// Key/value heads actually used by multi-head attention.

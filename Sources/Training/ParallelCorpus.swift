@@ -1,6 +1,6 @@
-// Training data: aligned parallel text (one sentence per line, lines stripped) or plain text,
+// Training data for translation: aligned parallel text (one sentence per line, lines stripped),
 // tokenized with the project's tokenizer into examples of token ids, with length limits
-// and a count of what was skipped.
+// and a count of what was skipped. (Language-model text: TextCorpus.)
 import Foundation
 import Tokenization
 
@@ -58,27 +58,5 @@ public enum ParallelCorpus {
             }
         }
         return Corpus(examples: examples, skipped: skipped)
-    }
-}
-
-public enum TextCorpus {
-    /// Splits a text file's lines into a training and a held-out part (the last `validFraction`).
-    public static func split(lines: [String], validFraction: Double) -> (train: [String], valid: [String]) {
-        let held = Int((Double(lines.count) * validFraction).rounded())
-        return (Array(lines[..<(lines.count - held)]), Array(lines[(lines.count - held)...]))
-    }
-
-    /// The text as one token stream (each line followed by a newline) cut into consecutive
-    /// blocks of `blockSize + 1` tokens: the model reads the first `blockSize` and predicts
-    /// the last `blockSize`. A short remainder is dropped (and counted as one skipped block).
-    public static func blocks(lines: [String], tokenizer: Tokenizer, blockSize: Int) -> Corpus {
-        let stream = tokenizer.encodeBatch(lines.map { $0 + "\n" }).flatMap { $0 }
-        var examples: [Example] = []
-        var start = 0
-        while start + blockSize + 1 <= stream.count {
-            examples.append(Example(source: [], target: Array(stream[start..<(start + blockSize + 1)])))
-            start += blockSize
-        }
-        return Corpus(examples: examples, skipped: start < stream.count - 1 ? 1 : 0)
     }
 }

@@ -43,6 +43,8 @@ public final class Trainer {
     public let train: Corpus
     public let valid: Corpus?
     public let batcher: TokenBatcher
+    /// Language-model windows at random offsets; when set, training batches come from it, not `train`.
+    public let windows: WindowSampler?
     public let tokenizer: Tokenizer?
     public let run: RunDirectory?
     public var translator: ValidationTranslator?
@@ -51,9 +53,13 @@ public final class Trainer {
     /// Called after every step (tests collect losses with it).
     public var onStep: ((StepResult) -> Void)?
     private var epochBatches: (epoch: Int, batches: [[Int]])?
+    /// Share of the time budget spent, for a schedule that ends with it (set by `run`).
+    private var timeFraction: Double?
 
-    /// A fresh run from `config`, whose model vocabulary and special ids must already match the data.
-    public init(config: TrainingConfig, train: Corpus, valid: Corpus?, tokenizer: Tokenizer?, run: RunDirectory?) throws {
+    /// A fresh run from `config`, whose model vocabulary and special ids must already match the
+    /// data: `train`'s examples, or `windows` of a language model's text.
+    public init(config: TrainingConfig, train: Corpus, valid: Corpus?, tokenizer: Tokenizer?, run: RunDirectory?,
+                windows: WindowSampler? = nil) throws {
         self.config = config
         // Batches are padded with pad_id, which masks and the loss must recognise.
         guard config.model.padId != nil else { throw TrainingError("training needs a model with a pad_id (the config has none)") }
@@ -69,7 +75,8 @@ public final class Trainer {
         self.tokenizer = tokenizer
         self.run = run
         batcher = TokenBatcher(lengths: train.batchLengths, maxTokens: config.training.maxTokens, seed: seed &+ 3)
-        guard !batcher.batches(epoch: 0, shuffle: false).isEmpty else {
+        self.windows = windows
+        guard windows != nil || !batcher.batches(epoch: 0, shuffle: false).isEmpty else {
             throw TrainingError("no training examples fit the length limits and max_tokens (\(train.skipped) skipped)")
         }
     }
@@ -107,6 +114,12 @@ public final class Trainer {
         var out: [TrainingBatch] = []
         while out.count < count {
             if let limit = config.training.maxEpochs, state.epoch >= limit { return nil }
+            if let windows {
+                out.append(windows.batch(state.epoch * windows.batchesPerEpoch + state.batchInEpoch, padId: ids.pad))
+                state.batchInEpoch += 1
+                if state.batchInEpoch == windows.batchesPerEpoch { (state.epoch, state.batchInEpoch) = (state.epoch + 1, 0) }
+                continue
+            }
             if epochBatches?.epoch != state.epoch { epochBatches = (state.epoch, batcher.batches(epoch: state.epoch)) }
             guard let batches = epochBatches?.batches, state.batchInEpoch < batches.count else {
                 state.epoch += 1
@@ -145,7 +158,7 @@ public final class Trainer {
         let params = optimizer.parameters.map(\.tensor)
         let clip = config.optimizer.clipNorm
         let norm = clip > 0 ? GradientClipping.clip(params, maxNorm: clip) : GradientClipping.globalNorm(params)
-        let lr = schedule.rate(at: state.step + 1)
+        let lr = schedule.rate(at: state.step + 1, timeFraction: timeFraction)
         let skipped = !loss.isFinite || !norm.isFinite
         if skipped {
             state.badSteps += 1
@@ -201,22 +214,29 @@ public final class Trainer {
     }
 
     /// Trains until `max_steps` updates (or `max_epochs`, or `max_minutes` after `started`),
-    /// validating, logging and checkpointing on the way.
+    /// validating, logging and checkpointing on the way; a run stopped by epochs or time still
+    /// validates and saves where it stopped.
     public func run(until maxSteps: Int? = nil, started: Date = Date()) throws {
         let target = min(maxSteps ?? config.training.maxSteps, config.training.maxSteps)
         let t = config.training
-        let deadline = t.maxMinutes.map { started.addingTimeInterval($0 * 60) }
+        // A schedule that ends with the budget counts the whole run's time, across resumptions.
+        let timedSchedule = config.schedule.until == "max_minutes"
+        let before = state.trainingSeconds ?? 0
+        let budget = t.maxMinutes.map { $0 * 60 }
+        let deadline = budget.map { started.addingTimeInterval(timedSchedule ? $0 - before : $0) }
         if t.validationBLEU && translator == nil {
             progress?.message("note: no validation translator is set; reporting loss and perplexity only")
         }
         // Time spent in training steps only, so validation and saving do not lower tokens/s.
         var window = (seconds: 0.0, tokens: 0, loss: 0.0, steps: 0)
-        var lastSaved = state.step
+        var (lastSaved, lastValidated) = (state.step, state.step)
+        defer { state.trainingSeconds = before + Date().timeIntervalSince(started) }
         while state.step < target {
             if let deadline, Date() >= deadline {
                 progress?.message("step \(state.step): stopping, the \(t.maxMinutes ?? 0)-minute budget (training.max_minutes) is spent")
                 break
             }
+            if timedSchedule, let budget { timeFraction = (before + Date().timeIntervalSince(started)) / budget }
             let stepStart = Date()
             guard let batches = nextBatches(config.optimizer.accumulate) else { break }
             let result = step(batches)
@@ -248,21 +268,31 @@ public final class Trainer {
                 window = (0, 0, 0, 0)
             }
             let validating = valid != nil && (state.step % t.validateEvery == 0 || state.step == target)
-            var validLoss: Double?
-            if validating, let v = try validate() {
-                validLoss = v.loss
-                var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity]
-                if let bleu = v.bleu { values["bleu"] = bleu }
-                metrics?.append(MetricsRecord(kind: "valid", step: state.step, values: values))
-                progress?.message(String(format: "step %d  validation loss %.4f  nll %.4f  ppl %.2f", state.step, v.loss, v.nll, v.perplexity)
-                                  + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
-            }
+            let validLoss = validating ? try validateAndLog() : nil
+            if validating { lastValidated = state.step }
             if state.step % t.checkpointEvery == 0 || validating || state.step == target {
+                state.trainingSeconds = before + Date().timeIntervalSince(started)
                 try saveCheckpoint(validLoss: validLoss)
                 lastSaved = state.step
             }
         }
-        if state.step > lastSaved { try saveCheckpoint(validLoss: nil) }
+        // Stopped early (time, epochs): the model as it is gets validated and saved.
+        let validLoss = valid != nil && state.step > lastValidated ? try validateAndLog() : nil
+        if state.step > lastSaved {
+            state.trainingSeconds = before + Date().timeIntervalSince(started)
+            try saveCheckpoint(validLoss: validLoss)
+        }
         progress?.finish()
+    }
+
+    /// Validates (when there is validation data), logs the result and returns its loss.
+    private func validateAndLog() throws -> Double? {
+        guard let v = try validate() else { return nil }
+        var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity]
+        if let bleu = v.bleu { values["bleu"] = bleu }
+        metrics?.append(MetricsRecord(kind: "valid", step: state.step, values: values))
+        progress?.message(String(format: "step %d  validation loss %.4f  nll %.4f  ppl %.2f", state.step, v.loss, v.nll, v.perplexity)
+                          + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
+        return v.loss
     }
 }

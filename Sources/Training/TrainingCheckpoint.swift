@@ -35,6 +35,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// Target tokens trained on so far.
     public var tokens = 0
     public var bestValidLoss: Double?
+    /// Seconds spent in `Trainer.run` over all invocations (a time-budgeted schedule's clock).
+    public var trainingSeconds: Double?
 
     public init(dropout: RandomGenerator, sampling: RandomGenerator) {
         self.dropout = GeneratorState(dropout)
@@ -44,6 +46,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case step, epoch, batchInEpoch = "batch_in_epoch", dropout = "dropout_rng", sampling = "sampling_rng"
         case badSteps = "bad_steps", skippedSteps = "skipped_steps", tokens, bestValidLoss = "best_valid_loss"
+        case trainingSeconds = "training_seconds"
     }
 }
 

@@ -17,7 +17,9 @@ public struct DataSettings: Codable, Equatable, Sendable {
     public var trainTarget: String?
     public var validSource: String?
     public var validTarget: String?
-    /// Language modelling: one text file; the last `valid_fraction` of its lines is held out.
+    /// Language modelling: one text file, read as it is; the last `valid_fraction` of its
+    /// characters is held out. Training draws windows of `block_size` + 1 tokens at random
+    /// offsets, `training.max_tokens / block_size` per batch.
     public var trainText: String?
     public var validFraction = 0.1
     /// Tokens per language-model example (each predicts the next `block_size` tokens).
@@ -52,12 +54,15 @@ public struct TokenizerSettings: Codable, Equatable, Sendable {
     /// An existing tokenizer.json (relative to the data directory); when nil, one is trained
     /// into the run directory (joint BPE over all training text) unless it already exists.
     public var path: String?
+    /// "bpe" (byte-level BPE learned from the training text) or "characters" (the text's own
+    /// characters, one token each: see `Tokenizer.characters(of:)`).
+    public var kind = "bpe"
     public var vocabSize = 8000
     public var preTokenization = "metaspace"
     public var minFrequency = 2
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, vocabSize = "vocab_size", preTokenization = "pre_tokenization", minFrequency = "min_frequency"
+        case path, kind, vocabSize = "vocab_size", preTokenization = "pre_tokenization", minFrequency = "min_frequency"
     }
 
     public init() {}
@@ -65,6 +70,7 @@ public struct TokenizerSettings: Codable, Equatable, Sendable {
         let c = try strictContainer(decoder, CodingKeys.self)
         let d = TokenizerSettings()
         path = try c.decodeIfPresent(String.self, forKey: .path)
+        kind = try c.value(.kind, d.kind)
         vocabSize = try c.value(.vocabSize, d.vocabSize)
         preTokenization = try c.value(.preTokenization, d.preTokenization)
         minFrequency = try c.value(.minFrequency, d.minFrequency)
@@ -105,7 +111,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// Stops after this many passes over the data, if set.
     public var maxEpochs: Int?
     /// Wall-clock budget of one `transformer train` invocation, in minutes, if set: training stops
-    /// (and saves) at the first step boundary past it, counted from the command's start.
+    /// at the first step boundary past it, counted from the command's start, then validates and
+    /// saves. With `schedule.until` "max_minutes" it is the whole run's budget (resumed runs
+    /// continue the clock) and the cosine ends with it.
     public var maxMinutes: Double?
     public var maxTokens = 4096
     public var logEvery = 50
@@ -249,14 +257,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case .translation:
             try require(data.trainSource != nil && data.trainTarget != nil, "data.train_source and data.train_target are required for translation")
             try require((data.validSource == nil) == (data.validTarget == nil), "data.valid_source and data.valid_target go together")
+            try require(data.maxSourceLength > 0 && data.maxSourceLength <= model.maxLen, "data.max_source_length must be in 1...model.max_len (\(model.maxLen))")
+            try require(data.maxTargetLength > 0 && data.maxTargetLength < model.maxLen, "data.max_target_length must be in 1..<model.max_len (\(model.maxLen))")
         case .languageModel:
             try require(data.trainText != nil, "data.train_text is required for language-model")
             try require(data.validFraction >= 0 && data.validFraction < 1, "data.valid_fraction must be in [0, 1)")
-            try require(data.blockSize > 0 && data.blockSize < model.maxLen, "data.block_size must be in 1..<model.max_len (\(model.maxLen))")
+            try require(data.blockSize > 0 && data.blockSize <= model.maxLen, "data.block_size must be in 1...model.max_len (\(model.maxLen))")
         }
-        try require(data.maxSourceLength > 0 && data.maxSourceLength <= model.maxLen, "data.max_source_length must be in 1...model.max_len (\(model.maxLen))")
-        try require(data.maxTargetLength > 0 && data.maxTargetLength < model.maxLen, "data.max_target_length must be in 1..<model.max_len (\(model.maxLen))")
-        try require(tokenizer.vocabSize >= 260, "tokenizer.vocab_size must be at least 260 (4 specials + 256 bytes)")
+        try require(["bpe", "characters"].contains(tokenizer.kind), "tokenizer.kind must be bpe or characters (got '\(tokenizer.kind)')")
+        try require(tokenizer.kind != "bpe" || tokenizer.vocabSize >= 260, "tokenizer.vocab_size must be at least 260 (4 specials + 256 bytes)")
         try require(["metaspace", "gpt2"].contains(tokenizer.preTokenization), "tokenizer.pre_tokenization must be metaspace or gpt2")
         try require(tokenizer.minFrequency >= 1, "tokenizer.min_frequency must be at least 1")
         try require(optimizer.beta1 >= 0 && optimizer.beta1 < 1, "optimizer.beta1 must be in [0, 1)")
@@ -270,6 +279,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(training.maxSteps >= 1, "training.max_steps must be at least 1")
         try require(training.maxEpochs.map { $0 >= 1 } ?? true, "training.max_epochs must be at least 1")
         try require(training.maxMinutes.map { $0 > 0 && $0.isFinite } ?? true, "training.max_minutes must be a positive number")
+        try require(schedule.until != "max_minutes" || training.maxMinutes != nil, "schedule.until max_minutes needs training.max_minutes")
         let longest = task == .translation ? max(data.maxSourceLength, data.maxTargetLength + 1) : data.blockSize
         try require(training.maxTokens >= longest, "training.max_tokens (\(training.maxTokens)) must hold the longest example (\(longest) tokens)")
         for (key, v) in [("log_every", training.logEvery), ("validate_every", training.validateEvery),

@@ -14,6 +14,8 @@ public struct PreparedData {
     public let tokenizer: Tokenizer
     public let train: Corpus
     public let valid: Corpus?
+    /// A language model's training windows (then `train` holds no examples).
+    public let windows: WindowSampler?
 }
 
 public enum TrainingSetup {
@@ -47,6 +49,15 @@ public enum TrainingSetup {
         let files = (config.task == .translation ? [config.data.trainSource, config.data.trainTarget] : [config.data.trainText])
             .compactMap { $0 }.map { resolve($0, dataDirectory: dataDirectory) }
         for file in files where !FileManager.default.fileExists(atPath: file) { throw TrainingError("data file \(file) does not exist") }
+        if config.tokenizer.kind == "characters" {
+            // As nanoGPT's shakespeare_char: the characters of the whole text, held-out part included.
+            let text = try files.map { try TextCorpus.read($0) }.joined()
+            let tokenizer: Tokenizer
+            do { tokenizer = try Tokenizer.characters(of: text) } catch { throw TrainingError("cannot build the character tokenizer: \(error)") }
+            log("character-level tokenizer: \(tokenizer.vocabSize - 4) characters of \(files.joined(separator: ", ")) and 4 special tokens")
+            if let run { try tokenizer.save(to: run.tokenizerPath) }
+            return tokenizer
+        }
         log("training a \(config.tokenizer.vocabSize)-token BPE tokenizer on \(files.joined(separator: ", "))")
         let options = TrainingOptions(preTokenization: PreTokenization(rawValue: config.tokenizer.preTokenization) ?? .metaspace,
                                       minFrequency: config.tokenizer.minFrequency)
@@ -88,6 +99,7 @@ public enum TrainingSetup {
             }
         }
         let train: Corpus, valid: Corpus?
+        var windows: WindowSampler?
         switch config.task {
         case .translation:
             guard let ts = d.trainSource, let tt = d.trainTarget else { throw TrainingError("data.train_source and data.train_target are required") }
@@ -101,13 +113,23 @@ public enum TrainingSetup {
             }
         case .languageModel:
             guard let text = d.trainText else { throw TrainingError("data.train_text is required") }
-            let (trainLines, validLines) = TextCorpus.split(lines: try ParallelCorpus.lines(of: path(text)), validFraction: d.validFraction)
-            train = TextCorpus.blocks(lines: trainLines, tokenizer: tokenizer, blockSize: d.blockSize)
-            valid = validLines.isEmpty ? nil : TextCorpus.blocks(lines: validLines, tokenizer: tokenizer, blockSize: d.blockSize)
+            let (trainText, validText) = TextCorpus.split(try TextCorpus.read(path(text)), validFraction: d.validFraction)
+            let stream = TextCorpus.tokens(trainText, tokenizer: tokenizer)
+            let perBatch = max(1, config.training.maxTokens / d.blockSize)
+            do {
+                windows = try WindowSampler(stream: stream, blockSize: d.blockSize, windows: perBatch, seed: config.training.seed &+ 3)
+            } catch { throw TrainingError("data.train_text \(path(text)): \(error)") }
+            train = Corpus(examples: [], skipped: 0)
+            let held = TextCorpus.tokens(validText, tokenizer: tokenizer)
+            valid = held.count < 2 ? nil : TextCorpus.blocks(held, blockSize: d.blockSize)
+            log("data: \(stream.count) training tokens, drawn as \(perBatch) windows of \(d.blockSize) + 1 per batch; "
+                + "\(held.count) held-out tokens (the last \(d.validFraction) of the text)")
         }
-        log("data: \(train.examples.count) training examples (\(train.skipped) skipped by length limits)"
-            + (valid.map { ", \($0.examples.count) validation (\($0.skipped) skipped)" } ?? ""))
-        return PreparedData(config: resolved, tokenizer: tokenizer, train: train, valid: valid)
+        if windows == nil {
+            log("data: \(train.examples.count) training examples (\(train.skipped) skipped by length limits)"
+                + (valid.map { ", \($0.examples.count) validation (\($0.skipped) skipped)" } ?? ""))
+        }
+        return PreparedData(config: resolved, tokenizer: tokenizer, train: train, valid: valid, windows: windows)
     }
 
     /// A trainer for `config` writing to `run`; with `resume`, continued from the run's latest
@@ -135,7 +157,8 @@ public enum TrainingSetup {
         }
         try AtomicFile.write(data.config.jsonData(), to: run.trainingConfigPath)
         try AtomicFile.write(data.config.model.jsonData(), to: run.modelConfigPath)
-        let trainer = try Trainer(config: data.config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: run)
+        let trainer = try Trainer(config: data.config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: run,
+                                  windows: data.windows)
         trainer.translator = GreedyValidationTranslator()
         if let directory = config.initFrom, !resume {
             let start: ModelBundle

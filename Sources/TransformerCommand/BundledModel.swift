@@ -1,13 +1,15 @@
-// The bundled German→English model (models/multi30k-de-en; how it was trained: docs/RESULTS.md),
-// used by `translate` and `evaluate` when no --model is given.
+// The bundled models (how they were trained: docs/RESULTS.md): German→English
+// (models/multi30k-de-en), used by `translate` and `evaluate` when no --model is given, and a
+// character-level Tiny Shakespeare language model (models/shakespeare-char), used by `generate`.
 import Foundation
 
 enum BundledModel {
     static let relativePath = "models/multi30k-de-en"
+    static let languageModelPath = "models/shakespeare-char"
 
     /// The model directory: under the current directory, or under an ancestor of the executable
     /// (so `swift run` and `.build/release/transformer` find it from anywhere in the checkout).
-    static func locate() throws -> String {
+    static func locate(_ relativePath: String = relativePath) throws -> String {
         let fm = FileManager.default
         var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath)]
         if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {

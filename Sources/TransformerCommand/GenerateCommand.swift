@@ -11,18 +11,20 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate text after a prompt with a decoder-only model, streaming tokens as they come.",
         discussion: """
             MODEL is one of our decoder-only model directories or a Hugging Face GPT-2 or Llama one (config.json, \
-            the weights, tokenizer.json or tokenizer.model, generation_config.json). Our prompts are encoded after \
-            <bos>; a Hugging Face tokenizer adds what it adds (Llama's <s>; nothing for GPT-2). Generation stops at \
+            the weights, tokenizer.json or tokenizer.model, generation_config.json); without --model, the bundled \
+            character-level Tiny Shakespeare model. A prompt is encoded behind what the tokenizer puts first (<bos> \
+            for our BPE tokenizers, nothing for a character-level one, Llama's <s>, nothing for GPT-2). A model with \
+            learned positions sees the last max_len tokens once the text is longer, as nanoGPT samples. Generation stops at \
             <eos> (any of generation_config.json's eos_token_id) or after --max-tokens tokens. --temperature 0 is \
             greedy decoding. Flags left out take generation_config.json's do_sample, temperature, top_k, top_p and \
             max_new_tokens (or max_length) where it sets them. The prompt is printed first, then the continuation.
             """)
 
-    @Option(help: "Model directory (ours, or a Hugging Face GPT-2 or Llama directory).")
-    var model: String
+    @Option(help: "Model directory (ours, or a Hugging Face GPT-2 or Llama directory; default: the bundled \(BundledModel.languageModelPath)).")
+    var model: String?
 
-    @Option(help: "Text to continue.")
-    var prompt: String
+    @Option(help: "Text to continue (default: a newline).")
+    var prompt = "\n"
 
     @Option(help: "Most tokens to generate (default: the model's max_new_tokens or max_length, else 100).")
     var maxTokens: Int?
@@ -56,22 +58,20 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let loaded = try loadBundle(model)
+        let loaded = try loadBundle(model ?? BundledModel.locate(BundledModel.languageModelPath))
         let lm = try loaded.decoderOnly(for: "generate")
         let tokenizer = try loaded.requireTokenizer(for: "generate")
         let limit = InputLengthLimit(maxTokens: maxInputLength)
         let (ids, originalCount) = try loaded.promptIDs(prompt, limit: limit)
         if let originalCount { warnTruncated("--prompt", originalCount, limit.maxTokens) }
-        if let limit = lm.positionLimit, ids.count >= limit {
-            throw DecodingCommandError("the prompt has \(ids.count) tokens; this model has positions for \(limit)")
-        }
         let defaults = loaded.samplingDefaults
         var sampler = Sampler(temperature: temperature ?? defaults.temperature, topK: topK ?? defaults.topK, topP: topP ?? defaults.topP,
                               seed: seed ?? UInt64.random(in: 0...UInt64.max))
         var stream = TextStream(tokenizer: tokenizer, prompt: ids)
         FileHandle.standardOutput.write(Data(stream.shown.utf8))
         let budget = maxTokens ?? min(loaded.maxNewTokensDefault(promptLength: ids.count) ?? 100, 1_000_000)
-        LanguageModelGeneration.run(model: lm, prompt: ids, maxNewTokens: budget, sampler: &sampler, stopTokens: loaded.stopTokens) { token in
+        LanguageModelGeneration.run(model: lm, prompt: ids, maxNewTokens: budget, sampler: &sampler, stopTokens: loaded.stopTokens,
+                                    slidingWindow: true) { token in
             FileHandle.standardOutput.write(Data(stream.append(token).utf8))
             return true
         }

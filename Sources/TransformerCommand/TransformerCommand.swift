@@ -35,6 +35,7 @@ struct BenchCommand: ParsableCommand {
             BenchOps.self,
             BenchTokenizer.self,
             BenchTrain.self,
+            BenchLanguageModel.self,
             BenchDecode.self,
         ])
 }

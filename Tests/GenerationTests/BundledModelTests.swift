@@ -1,6 +1,8 @@
 // The bundled German→English model (models/multi30k-de-en, docs/RESULTS.md) loads from the
 // repository as committed and translates: content words of a few sentences written for this test
-// (not taken from the training data) come out, greedy and beam search, alone and batched.
+// (not taken from the training data) come out, greedy and beam search, alone and batched. The
+// bundled character-level language model (models/shakespeare-char) finds verse written for this
+// test far likelier than its characters shuffled, and samples on past its 64 positions.
 import Foundation
 import XCTest
 import Checkpoints
@@ -45,5 +47,37 @@ final class BundledModelTests: XCTestCase {
         let file = try SafetensorsFile(path: BundledModelTests.directory.appendingPathComponent("weights.safetensors").path)
         XCTAssertFalse(file.entries.isEmpty)
         for t in file.entries { XCTAssertTrue(t.dtype == .f16 || t.dtype == .bf16, "\(t.name) is \(t.dtype)") }
+    }
+
+    static let languageModel = directory.deletingLastPathComponent().appendingPathComponent("shakespeare-char")
+
+    func testBundledLanguageModelPrefersVerseToItsCharactersShuffled() throws {
+        let bundle = try ModelBundle(directory: BundledModelTests.languageModel.path)
+        let model = try bundle.decoderOnly(for: "test")
+        let tokenizer = try bundle.requireTokenizer(for: "test")
+        func nll(_ text: String) -> Double {
+            let ids = tokenizer.encode(text)
+            let input = Tensor(ints: Array(ids.dropLast()), shape: [1, ids.count - 1])
+            let targets = Tensor(ints: Array(ids.dropFirst()), shape: [1, ids.count - 1])
+            return withNoGrad {
+                let out = model.targetLogits(input, targets: targets)
+                return Double(model.loss(logits: out.logits, targets: out.targets, labelSmoothing: 0).item())
+            }
+        }
+        let verse = "What say you, good my lord? Speak to the king,\nAnd tell me"
+        var g = RandomGenerator(seed: 1)
+        var shuffled = Array(verse)
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, g.nextInt(below: i + 1)) }
+        let (good, noise) = (nll(verse), nll(String(shuffled)))
+        XCTAssertLessThan(good, 2.3, "nats per character on verse")
+        XCTAssertLessThan(good + 1, noise, "verse \(good) vs shuffled \(noise)")
+
+        var sampler = Sampler(temperature: 0.8, seed: 3)
+        let prompt = try bundle.promptIDs("ROMEO:", limit: InputLengthLimit(maxTokens: 64)).ids
+        XCTAssertEqual(prompt, tokenizer.encode("ROMEO:"), "no <bos> before a character-level prompt")
+        let out = LanguageModelGeneration.run(model: model, prompt: prompt, maxNewTokens: 150, sampler: &sampler,
+                                              stopTokens: bundle.stopTokens, slidingWindow: true)
+        XCTAssertEqual(out.count, 150)
+        XCTAssertTrue(tokenizer.decode(out).contains(" "))
     }
 }

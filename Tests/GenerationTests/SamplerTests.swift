@@ -74,4 +74,27 @@ final class SamplerTests: XCTestCase {
         var sampler = Sampler(seed: 1)
         XCTAssertEqual(LanguageModelGeneration.run(model: model, prompt: [1], maxNewTokens: 10, sampler: &sampler, eos: nil) { _ in false }.count, 1)
     }
+
+    func testLearnedPositionsSlideOverTheLastMaxLenTokens() throws {
+        var config = TestModels.config(.decoderOnly, positional: .learned, normFirst: true)
+        config.maxLen = 6
+        let model = try DecoderOnlyModel(config: config, seed: 4)
+        model.train(false)
+        var sampler = Sampler(temperature: 0, seed: 1)
+        XCTAssertEqual(LanguageModelGeneration.run(model: model, prompt: [1, 5, 7], maxNewTokens: 12, sampler: &sampler,
+                                                   stopTokens: []).count, 3, "without sliding, generation stops at the last position")
+        let out = LanguageModelGeneration.run(model: model, prompt: [1, 5, 7], maxNewTokens: 12, sampler: &sampler,
+                                              stopTokens: [], slidingWindow: true)
+        XCTAssertEqual(out.count, 12)
+        // Each token is the uncached model's argmax over the last 6 tokens before it.
+        withNoGrad {
+            var seq: [Int32] = [1, 5, 7]
+            for token in out {
+                let window = Array(seq.suffix(6))
+                let row = model(Tensor(ints: window, shape: [1, window.count])).slice(axis: 1, (window.count - 1)..<window.count).scalars
+                XCTAssertEqual(Int32(row.indices.max { row[$0] < row[$1] }!), token)
+                seq.append(token)
+            }
+        }
+    }
 }

@@ -43,4 +43,32 @@ final class ParameterInitializationTests: XCTestCase {
         XCTAssertEqual(built.norm.weight.scalars, [0, 0])
         XCTAssertEqual(generator.counter, 0)
     }
+
+    func testGPT2InitializationScalesTheResidualProjections() {
+        func std(_ t: Tensor) -> Float {
+            let x = t.scalars
+            let mean = x.reduce(0, +) / Float(x.count)
+            return (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(x.count)).squareRoot()
+        }
+        var g = RandomGenerator(seed: 3)
+        let scheme = WeightInitialization.gpt2(layers: 8)
+        let attention = MultiHeadAttention(dModel: 128, heads: 4, bias: true, dropout: Dropout(0, source: RandomSource(seed: 0)),
+                                           initialization: scheme, generator: &g)
+        let ff = PositionwiseFeedForward(dModel: 128, hidden: 512, activation: .gelu, dropout: Dropout(0, source: RandomSource(seed: 0)),
+                                         initialization: scheme, generator: &g)
+        let embedding = TokenEmbedding(vocabularySize: 300, dimension: 128, scaled: false, initialization: scheme, generator: &g)
+        for (name, t) in [("query", attention.query.weight), ("value", attention.value.weight), ("linear1", ff.linear1.weight),
+                          ("embedding", embedding.weight)] {
+            XCTAssertEqual(std(t), 0.02, accuracy: 0.001, name)
+        }
+        for (name, t) in [("output", attention.output.weight), ("linear2", ff.linear2.weight)] {
+            XCTAssertEqual(std(t), 0.02 / 4, accuracy: 0.0003, name)
+        }
+        XCTAssertEqual(attention.output.bias?.scalars.allSatisfy { $0 == 0 }, true)
+        // Xavier stays the default, drawing exactly what it drew before.
+        var a = RandomGenerator(seed: 9), b = RandomGenerator(seed: 9)
+        let limit = (6 / Float(128 + 512)).squareRoot()
+        XCTAssertEqual(Linear(128, 512, generator: &a).weight.scalars,
+                       Tensor.uniform([512, 128], low: -limit, high: limit, generator: &b).scalars)
+    }
 }

@@ -73,6 +73,10 @@ import Training
         #expect(abs(cos.rate(at: 110) - 1e-4) < 1e-12)
         #expect(abs(cos.rate(at: 500) - 1e-4) < 1e-12)
         #expect(LearningRateSchedule.constant(peak: 2e-3, warmup: 4).rate(at: 2) == 1e-3)
+        // Ending with a time budget: after warm-up the share of the budget spent drives the cosine.
+        #expect(abs(cos.rate(at: 20, timeFraction: 0.5) - 5.5e-4) < 1e-12)
+        #expect(abs(cos.rate(at: 20, timeFraction: 1.5) - 1e-4) < 1e-12)
+        #expect(abs(cos.rate(at: 5, timeFraction: 0.9) - 5e-4) < 1e-12)
     }
 
     @Test func clippingScalesToTheGlobalNorm() {
