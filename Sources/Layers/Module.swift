@@ -68,6 +68,16 @@ open class Module {
     /// Sets training mode on this module and every submodule.
     public func train(_ on: Bool = true) { for m in modules() { m.training = on } }
 
+    /// Sets the number format in which this module and every submodule compute when no gradient
+    /// is recorded (decoding, `withNoGrad` forward passes): float32, bfloat16 or int8 weights.
+    /// Passes that record gradients always compute in float32.
+    public func setInferencePrecision(_ precision: InferencePrecision) {
+        for m in modules() { m.adoptInferencePrecision(precision) }
+    }
+
+    /// What a layer holding weights does with a new inference precision (nothing by default).
+    open func adoptInferencePrecision(_ precision: InferencePrecision) {}
+
     /// Clears accumulated gradients.
     public func zeroGrad() { for p in parameters() { p.grad = nil } }
 

@@ -37,6 +37,9 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Timed runs.")
     var runs = 5
 
+    @Option(help: "Weights at inference: f32, bf16 or int8.")
+    var precision: InferencePrecision = .f32
+
     static let sourceLength = 32
 
     func validate() throws {
@@ -62,10 +65,23 @@ struct BenchDecode: ParsableCommand {
         return c
     }
 
+    /// Bytes of weights one decoding step reads: every decoder linear layer but the cross-attention
+    /// keys and values (computed once per sentence), and the output layer, as packed. Divided by the
+    /// batch, the weight bytes behind each output token; times tokens/s, the rate they stream at.
+    static func weightBytesPerStep(_ model: EncoderDecoderModel) -> Int {
+        let once = Set(model.decoder.layers.flatMap { layer in
+            [layer.crossAttention?.key, layer.crossAttention?.value].compactMap { $0.map(ObjectIdentifier.init) }
+        })
+        let linears = model.decoder.modules().compactMap { $0 as? Linear }.filter { !once.contains(ObjectIdentifier($0)) }
+            + [model.generator].compactMap { $0 }
+        return linears.reduce(0) { $0 + $1.packedWeight().byteCount }
+    }
+
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
         let c = Self.config(preset)
         let model = try EncoderDecoderModel(config: c, seed: 1)
+        model.setInferencePrecision(precision)
         var options = TranslationOptions()
         options.beamSize = beam
         options.batchSize = batch
@@ -85,6 +101,8 @@ struct BenchDecode: ParsableCommand {
         _ = timed()
         let rates = (0..<runs).map { _ in timed() }.sorted()
         let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
-        print(#"{"preset":"\#(preset.rawValue)","batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", median))}"#)
+        let bytes = Self.weightBytesPerStep(model) / batch
+        let rate = String(format: "%.1f", median), gbs = String(format: "%.2f", Double(bytes) * median / 1e9)
+        print(#"{"preset":"\#(preset.rawValue)","batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"precision":"\#(precision.rawValue)","tokens_per_s":\#(rate),"weight_bytes_per_token":\#(bytes),"weight_gb_per_s":\#(gbs)}"#)
     }
 }
