@@ -94,12 +94,13 @@ TK_AVX512 TK_INLINE void block_avx512(int rows, int64_t k, const float *x, int64
             _mm512_mask_storeu_ps(y + r * ldy + 16 * c, tk_lanes16(width - 16 * c), tk_relu512(acc[r][c], relu));
 }
 
-#define BLOCK_AVX512(rows, k, x, ldx, b, bias, y, ldy, width, relu) \
-    block_avx512(rows, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width, relu)
+#define BLOCK_AVX512(rows, i) block_avx512(rows, k, x + (i) * ldx, ldx, b, bias, y + (i) * ldy, ldy, width, relu)
 
 TK_AVX512 static void panel_avx512(int64_t m, int64_t k, const float *x, int64_t ldx, const float *b,
                                    const float *bias, float *y, int64_t ldy, int64_t width, int relu) {
-    TK_FOR_ROW_BLOCKS(m, BLOCK_AVX512, i, k, x, ldx, b, bias, y, ldy, width, relu);
+    int64_t i = 0;
+    for (; i + 6 <= m; i += 6) BLOCK_AVX512(6, i);
+    if (i < m) TK_ROWS_SWITCH(BLOCK_AVX512, (int)(m - i), i)
 }
 
 // One row × 64 outputs in 8 accumulators.

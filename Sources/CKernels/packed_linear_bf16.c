@@ -71,81 +71,107 @@ static void panel_generic(int64_t m, int64_t k2, const uint16_t *x, const uint16
 }
 
 #if defined(TK_X86)
-TK_AVX512 TK_INLINE void init_acc(__m512 acc[6][4], int rows, const float *bias, int64_t width) {
-    for (int c = 0; c < 4; c++) {
-        __m512 init = bias ? _mm512_maskz_loadu_ps(tk_lanes16(width - 16 * c), bias + 16 * c) : _mm512_setzero_ps();
-        for (int r = 0; r < rows; r++) acc[r][c] = init;
-    }
-}
-
-TK_AVX512 TK_INLINE void store_acc(__m512 acc[6][4], int rows, float *y, int64_t ldy, int64_t width, int relu) {
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < 4; c++)
-            _mm512_mask_storeu_ps(y + r * ldy + 16 * c, tk_lanes16(width - 16 * c), tk_relu512(acc[r][c], relu));
-}
-
 static inline uint32_t pair_at(const uint16_t *x) {
     uint32_t v;
     memcpy(&v, x, 4);
     return v;
 }
 
+/// The kernels' shared arguments: rows of rounded x, one panel and its bias.
+struct panel_args {
+    int64_t m, k2;
+    const uint16_t *x, *b;
+    const float *bias;
+    float *y;
+    int64_t ldy, width;
+    int relu;
+};
+
+TK_AVX512 TK_INLINE void load_acc(__m512 acc[6][4], int rows, const struct panel_args *a, const struct tk_chunk *ch) {
+    TK_UNROLL for (int c = 0; c < 4; c++) {
+        __m512 init = a->bias ? _mm512_maskz_loadu_ps(tk_lanes16(a->width - 16 * c), a->bias + 16 * c) : _mm512_setzero_ps();
+        TK_UNROLL for (int r = 0; r < rows; r++)
+            acc[r][c] = ch->s0 == 0 ? init : _mm512_loadu_ps((float *)ch->partial + r * TK_PANEL + 16 * c);
+    }
+}
+
+TK_AVX512 TK_INLINE void save_acc(__m512 acc[6][4], int rows, const struct panel_args *a, const struct tk_chunk *ch) {
+    int done = ch->s1 == a->k2 / 2;
+    TK_UNROLL for (int r = 0; r < rows; r++)
+        TK_UNROLL for (int c = 0; c < 4; c++) {
+            if (done)
+                _mm512_mask_storeu_ps(a->y + (ch->i + r) * a->ldy + 16 * c, tk_lanes16(a->width - 16 * c),
+                                      tk_relu512(acc[r][c], a->relu));
+            else
+                _mm512_storeu_ps((float *)ch->partial + r * TK_PANEL + 16 * c, acc[r][c]);
+        }
+}
+
 // Up to 6 rows × 64 outputs in 24 accumulators; one vdpbf16ps per row, 16 outputs and input pair.
-TK_AVX512_BF16 TK_INLINE void block_bf16(int rows, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias,
-                                         float *y, int64_t ldy, int64_t width, int relu) {
+TK_AVX512_BF16 TK_INLINE void block_bf16(int rows, const struct panel_args *a, const struct tk_chunk *ch) {
     __m512 acc[6][4];
-    init_acc(acc, rows, bias, width);
-    for (int64_t s = 0; s < k2 / 2; s++) {
-        const uint16_t *bs = b + s * 2 * TK_PANEL;
+    load_acc(acc, rows, a, ch);
+    const uint16_t *x = a->x + ch->i * a->k2;
+    for (int64_t s = ch->s0; s < ch->s1; s++) {
+        const uint16_t *bs = a->b + s * 2 * TK_PANEL;
+        if (ch->prefetch)
+            TK_UNROLL for (int l = 0; l < 4; l++) _mm_prefetch((const char *)bs + TK_PREFETCH_BYTES + 64 * l, _MM_HINT_T0);
         __m512bh b0 = (__m512bh)_mm512_loadu_si512(bs), b1 = (__m512bh)_mm512_loadu_si512(bs + 32);
         __m512bh b2 = (__m512bh)_mm512_loadu_si512(bs + 64), b3 = (__m512bh)_mm512_loadu_si512(bs + 96);
-        for (int r = 0; r < rows; r++) {
-            __m512bh a = (__m512bh)_mm512_set1_epi32((int)pair_at(x + r * k2 + 2 * s));
-            acc[r][0] = _mm512_dpbf16_ps(acc[r][0], a, b0);
-            acc[r][1] = _mm512_dpbf16_ps(acc[r][1], a, b1);
-            acc[r][2] = _mm512_dpbf16_ps(acc[r][2], a, b2);
-            acc[r][3] = _mm512_dpbf16_ps(acc[r][3], a, b3);
+        TK_UNROLL for (int r = 0; r < rows; r++) {
+            __m512bh v = (__m512bh)_mm512_broadcastd_epi32(_mm_loadu_si32(x + r * a->k2 + 2 * s));
+            acc[r][0] = _mm512_dpbf16_ps(acc[r][0], v, b0);
+            acc[r][1] = _mm512_dpbf16_ps(acc[r][1], v, b1);
+            acc[r][2] = _mm512_dpbf16_ps(acc[r][2], v, b2);
+            acc[r][3] = _mm512_dpbf16_ps(acc[r][3], v, b3);
         }
     }
-    store_acc(acc, rows, y, ldy, width, relu);
+    save_acc(acc, rows, a, ch);
 }
 
 // The same on AVX-512 without BF16: each pair vector splits into its odd and even halves as
 // float32 (a bfloat16 is the top half of a float32), two FMAs in vdpbf16ps's order.
-TK_AVX512 TK_INLINE void block_widen512(int rows, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias,
-                                        float *y, int64_t ldy, int64_t width, int relu) {
+TK_AVX512 TK_INLINE void block_widen512(int rows, const struct panel_args *a, const struct tk_chunk *ch) {
     __m512 acc[6][4];
-    init_acc(acc, rows, bias, width);
+    load_acc(acc, rows, a, ch);
     const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
-    for (int64_t s = 0; s < k2 / 2; s++) {
-        const uint16_t *bs = b + s * 2 * TK_PANEL;
-        for (int c = 0; c < 4; c++) {
-            __m512i v = _mm512_loadu_si512(bs + 32 * c);
-            __m512 odd = _mm512_castsi512_ps(_mm512_and_si512(v, high));
-            __m512 even = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
-            for (int r = 0; r < rows; r++) {
-                __m512i a = _mm512_set1_epi32((int)pair_at(x + r * k2 + 2 * s));
-                acc[r][c] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(a, high)), odd, acc[r][c]);
-                acc[r][c] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(a, 16)), even, acc[r][c]);
+    const uint16_t *x = a->x + ch->i * a->k2;
+    for (int64_t s = ch->s0; s < ch->s1; s++) {
+        const uint16_t *bs = a->b + s * 2 * TK_PANEL;
+        if (ch->prefetch)
+            TK_UNROLL for (int l = 0; l < 4; l++) _mm_prefetch((const char *)bs + TK_PREFETCH_BYTES + 64 * l, _MM_HINT_T0);
+        TK_UNROLL for (int c = 0; c < 4; c++) {
+            __m512i w = _mm512_loadu_si512(bs + 32 * c);
+            __m512 odd = _mm512_castsi512_ps(_mm512_and_si512(w, high));
+            __m512 even = _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+            TK_UNROLL for (int r = 0; r < rows; r++) {
+                __m512i v = _mm512_broadcastd_epi32(_mm_loadu_si32(x + r * a->k2 + 2 * s));
+                acc[r][c] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, high)), odd, acc[r][c]);
+                acc[r][c] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), even, acc[r][c]);
             }
         }
     }
-    store_acc(acc, rows, y, ldy, width, relu);
+    save_acc(acc, rows, a, ch);
 }
 
-#define BLOCK_BF16(rows, k2, x, b, bias, y, ldy, width, relu) \
-    block_bf16(rows, k2, x + i * k2, b, bias, y + i * ldy, ldy, width, relu)
-#define BLOCK_WIDEN512(rows, k2, x, b, bias, y, ldy, width, relu) \
-    block_widen512(rows, k2, x + i * k2, b, bias, y + i * ldy, ldy, width, relu)
-
-TK_AVX512_BF16 static void panel_bf16(int64_t m, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias,
-                                      float *y, int64_t ldy, int64_t width, int relu) {
-    TK_FOR_ROW_BLOCKS(m, BLOCK_BF16, i, k2, x, b, bias, y, ldy, width, relu);
+TK_AVX512_BF16 static void rows_bf16(int rows, const void *a, const struct tk_chunk *ch) {
+    TK_ROWS_SWITCH(block_bf16, rows, (const struct panel_args *)a, ch)
 }
 
-TK_AVX512 static void panel_widen512(int64_t m, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias,
-                                     float *y, int64_t ldy, int64_t width, int relu) {
-    TK_FOR_ROW_BLOCKS(m, BLOCK_WIDEN512, i, k2, x, b, bias, y, ldy, width, relu);
+TK_AVX512 static void rows_widen512(int rows, const void *a, const struct tk_chunk *ch) {
+    TK_ROWS_SWITCH(block_widen512, rows, (const struct panel_args *)a, ch)
+}
+
+static void panel_bf16(int64_t m, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias, float *y,
+                       int64_t ldy, int64_t width, int relu) {
+    struct panel_args a = {m, k2, x, b, bias, y, ldy, width, relu};
+    tk_run_chunked(m, k2 / 2, rows_bf16, &a);
+}
+
+static void panel_widen512(int64_t m, int64_t k2, const uint16_t *x, const uint16_t *b, const float *bias, float *y,
+                           int64_t ldy, int64_t width, int relu) {
+    struct panel_args a = {m, k2, x, b, bias, y, ldy, width, relu};
+    tk_run_chunked(m, k2 / 2, rows_widen512, &a);
 }
 
 // AVX2: one row × 64 outputs in 8 accumulators, widened as above.

@@ -2,9 +2,9 @@
 // on CPUs: weights quantized per output row and activations per row (token) at run time, both
 // symmetric (scale = max|v|/127), integer dot products, then one float multiply-add for scale and
 // bias. Panels of 64 outputs × groups of four inputs, the order vpdpbusd reads them in.
-//   VNNI: vpdpbusd multiplies unsigned by signed bytes, so activations go in shifted by +128 and
-//         the packed 128·Σw of each output is subtracted afterwards.
-//   AVX-512BW, AVX2: vpmaddubsw of |x| and sign(x)·w (at most 2·127·127, so its 16-bit sums never
+//   VNNI: vpdpbusd multiplies unsigned by signed bytes, so activations are stored shifted by +128
+//         and the packed 128·Σw of each output is subtracted afterwards.
+//   AVX-512BW, AVX2: vpmaddubsw of |x| and sign(x)·w (x unshifted on the fly) (at most 2·127·127, so its 16-bit sums never
 //         saturate), vpmaddwd by ones to 32 bits.
 //   Generic C: the same sums in plain integers.
 // Every integer sum is exact, so all levels give the same results.
@@ -24,7 +24,9 @@ static void row_scales(float amax, int bad, float *scale, float *inv) {
     else { *scale = amax / 127.0f; *inv = 127.0f / amax; }
 }
 
-static void quantize_rows_generic(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale) {
+// `flip` is 0 for int8 values or 0x80 for the same values + 128 as unsigned bytes.
+static void quantize_rows_generic(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale,
+                                  uint8_t flip) {
     for (int64_t i = 0; i < m; i++) {
         const float *xi = x + i * ldx;
         float amax = 0, inv;
@@ -35,14 +37,14 @@ static void quantize_rows_generic(const float *x, int64_t ldx, int64_t m, int64_
             amax = a > amax ? a : amax;
         }
         row_scales(amax, bad, &scale[i], &inv);
-        for (int64_t p = 0; p < ldq; p++) q[i * ldq + p] = p < k && inv != 0 ? quantize(xi[p], inv) : 0;
+        for (int64_t p = 0; p < ldq; p++) q[i * ldq + p] = (int8_t)((uint8_t)(p < k && inv != 0 ? quantize(xi[p], inv) : 0) ^ flip);
     }
 }
 
 #if defined(TK_X86)
 // The same at AVX-512 width: vcvtps2dq rounds to nearest even as rintf does under the default mode.
 TK_AVX512 static void quantize_rows_avx512(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq,
-                                           float *scale) {
+                                           float *scale, uint8_t flip) {
     const __m512 lim = _mm512_set1_ps(127.0f), nlim = _mm512_set1_ps(-127.0f);
     for (int64_t i = 0; i < m; i++) {
         const float *xi = x + i * ldx;
@@ -56,24 +58,33 @@ TK_AVX512 static void quantize_rows_avx512(const float *x, int64_t ldx, int64_t 
         float inv;
         row_scales(_mm512_reduce_max_ps(amax), bad != 0, &scale[i], &inv);
         if (inv == 0) {
-            memset(q + i * ldq, 0, (size_t)ldq);
+            memset(q + i * ldq, flip, (size_t)ldq);
             continue;
         }
         __m512 vinv = _mm512_set1_ps(inv);
         for (int64_t p = 0; p < ldq; p += 16) {
             __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(tk_lanes16(k - p), xi + p), vinv);
             v = _mm512_min_ps(_mm512_max_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nlim), lim);
-            _mm_mask_storeu_epi8(q + i * ldq + p, tk_lanes16(ldq - p), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
+            __m128i bytes = _mm_xor_si128(_mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)), _mm_set1_epi8((char)flip));
+            _mm_mask_storeu_epi8(q + i * ldq + p, tk_lanes16(ldq - p), bytes);
         }
     }
 }
 #endif
 
-void tk_quantize_rows_int8(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale) {
+static void quantize_rows(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale, uint8_t flip) {
 #if defined(TK_X86)
-    if (tk_packed_level() >= 2) { quantize_rows_avx512(x, ldx, m, k, q, ldq, scale); return; }
+    if (tk_packed_level() >= 2) { quantize_rows_avx512(x, ldx, m, k, q, ldq, scale, flip); return; }
 #endif
-    quantize_rows_generic(x, ldx, m, k, q, ldq, scale);
+    quantize_rows_generic(x, ldx, m, k, q, ldq, scale, flip);
+}
+
+void tk_quantize_rows_int8(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale) {
+    quantize_rows(x, ldx, m, k, q, ldq, scale, 0);
+}
+
+void tk_quantize_rows_u8(const float *x, int64_t ldx, int64_t m, int64_t k, uint8_t *q, int64_t ldq, float *scale) {
+    quantize_rows(x, ldx, m, k, (int8_t *)q, ldq, scale, 0x80);
 }
 
 void tk_pack_linear_int8(const int8_t *w, int64_t n, int64_t k, int8_t *panels, int32_t *sums) {
@@ -106,7 +117,7 @@ void tk_packed_rows_int8(const int8_t *panels, const float *wscale, int64_t k, c
 /// The kernels' shared arguments: rows of quantized x, one panel, its scales, sums and bias.
 struct panel_args {
     int64_t m, k4;
-    const int8_t *x;
+    const uint8_t *x;
     const float *xscale;
     const int8_t *b;
     const float *wscale;
@@ -121,33 +132,27 @@ static inline float epilogue(int32_t dot, float xscale, float wscale, const floa
     return tk_relu_if(__builtin_fmaf((float)dot, xscale * wscale, bias ? bias[c] : 0.0f), relu);
 }
 
-static inline int32_t group_at(const int8_t *x) {
-    int32_t v;
-    memcpy(&v, x, 4);
-    return v;
-}
-
 static void panel_generic(const struct panel_args *a) {
     for (int64_t i = 0; i < a->m; i++) {
-        const int8_t *xi = a->x + i * a->k4;
+        const uint8_t *xi = a->x + i * a->k4;
         for (int64_t c = 0; c < a->width; c++) {
             int32_t dot = 0;
             for (int64_t s = 0; s < a->k4 / 4; s++)
-                for (int e = 0; e < 4; e++) dot += (int32_t)xi[4 * s + e] * a->b[s * 4 * TK_PANEL + 4 * c + e];
+                for (int e = 0; e < 4; e++) dot += ((int32_t)xi[4 * s + e] - 128) * a->b[s * 4 * TK_PANEL + 4 * c + e];
             a->y[i * a->ldy + c] = epilogue(dot, a->xscale[i], a->wscale[c], a->bias, c, a->relu);
         }
     }
 }
 
 #if defined(TK_X86)
-/// Dequantizes `rows` rows of 4 × 16 integer sums (less `shift`, the +128 correction) into y.
+/// Dequantizes `rows` rows of 4 × 16 integer sums (less the +128 correction when `shifted`) into y.
 TK_AVX512 TK_INLINE void store_rows512(__m512i acc[6][4], int rows, const struct panel_args *a, int64_t i, int shifted) {
-    for (int c = 0; c < 4; c++) {
+    TK_UNROLL for (int c = 0; c < 4; c++) {
         __mmask16 lanes = tk_lanes16(a->width - 16 * c);
         __m512 ws = _mm512_loadu_ps(a->wscale + 16 * c);
         __m512i sums = shifted ? _mm512_loadu_si512(a->sums + 16 * c) : _mm512_setzero_si512();
         __m512 bias = a->bias ? _mm512_maskz_loadu_ps(lanes, a->bias + 16 * c) : _mm512_setzero_ps();
-        for (int r = 0; r < rows; r++) {
+        TK_UNROLL for (int r = 0; r < rows; r++) {
             __m512 dot = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][c], sums));
             __m512 y = _mm512_fmadd_ps(dot, _mm512_mul_ps(_mm512_set1_ps(a->xscale[i + r]), ws), bias);
             _mm512_mask_storeu_ps(a->y + (i + r) * a->ldy + 16 * c, lanes, tk_relu512(y, a->relu));
@@ -155,87 +160,87 @@ TK_AVX512 TK_INLINE void store_rows512(__m512i acc[6][4], int rows, const struct
     }
 }
 
+TK_AVX512 TK_INLINE void load_acc(__m512i acc[6][4], int rows, const struct tk_chunk *ch) {
+    TK_UNROLL for (int r = 0; r < rows; r++)
+        TK_UNROLL for (int c = 0; c < 4; c++)
+            acc[r][c] = ch->s0 == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512((int32_t *)ch->partial + r * TK_PANEL + 16 * c);
+}
+
+TK_AVX512 TK_INLINE void save_acc(__m512i acc[6][4], int rows, const struct panel_args *a, const struct tk_chunk *ch, int shifted) {
+    if (ch->s1 == a->k4 / 4) { store_rows512(acc, rows, a, ch->i, shifted); return; }
+    TK_UNROLL for (int r = 0; r < rows; r++)
+        TK_UNROLL for (int c = 0; c < 4; c++) _mm512_storeu_si512((int32_t *)ch->partial + r * TK_PANEL + 16 * c, acc[r][c]);
+}
+
 // Up to 6 rows × 64 outputs in 24 accumulators; one vpdpbusd per row, 16 outputs and input group.
-TK_AVX512_VNNI TK_INLINE void block_vnni(int rows, const struct panel_args *a, int64_t i) {
+TK_AVX512_VNNI TK_INLINE void block_vnni(int rows, const struct panel_args *a, const struct tk_chunk *ch) {
     __m512i acc[6][4];
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    const int8_t *x = a->x + i * a->k4;
-    for (int64_t s = 0; s < a->k4 / 4; s++) {
+    load_acc(acc, rows, ch);
+    const uint8_t *x = a->x + ch->i * a->k4;
+    for (int64_t s = ch->s0; s < ch->s1; s++) {
         const int8_t *bs = a->b + s * 4 * TK_PANEL;
+        if (ch->prefetch)
+            TK_UNROLL for (int l = 0; l < 4; l++) _mm_prefetch((const char *)(bs + TK_PREFETCH_BYTES + 64 * l), _MM_HINT_T0);
         __m512i b0 = _mm512_loadu_si512(bs), b1 = _mm512_loadu_si512(bs + 64);
         __m512i b2 = _mm512_loadu_si512(bs + 128), b3 = _mm512_loadu_si512(bs + 192);
-        for (int r = 0; r < rows; r++) {
-            __m512i u = _mm512_xor_si512(_mm512_set1_epi32(group_at(x + r * a->k4 + 4 * s)), flip);
+        TK_UNROLL for (int r = 0; r < rows; r++) {
+            __m512i u = _mm512_broadcastd_epi32(_mm_loadu_si32(x + r * a->k4 + 4 * s));
             acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], u, b0);
             acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], u, b1);
             acc[r][2] = _mm512_dpbusd_epi32(acc[r][2], u, b2);
             acc[r][3] = _mm512_dpbusd_epi32(acc[r][3], u, b3);
         }
     }
-    store_rows512(acc, rows, a, i, 1);
+    save_acc(acc, rows, a, ch, 1);
 }
 
-// AVX-512BW: |x|·(sign(x)·w) by vpmaddubsw, then vpmaddwd by ones; 4 rows at a time (the extra
-// registers it needs leave no room for 6).
-TK_AVX512 TK_INLINE void block_bw(int rows, const struct panel_args *a, int64_t i) {
+// AVX-512BW: |x|·(sign(x)·w) by vpmaddubsw, then vpmaddwd by ones.
+TK_AVX512 TK_INLINE void block_bw(int rows, const struct panel_args *a, const struct tk_chunk *ch) {
     __m512i acc[6][4];
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_si512();
-    const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
-    const int8_t *x = a->x + i * a->k4;
-    for (int64_t s = 0; s < a->k4 / 4; s++) {
+    load_acc(acc, rows, ch);
+    const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512(), flip = _mm512_set1_epi8((char)0x80);
+    const uint8_t *x = a->x + ch->i * a->k4;
+    for (int64_t s = ch->s0; s < ch->s1; s++) {
         const int8_t *bs = a->b + s * 4 * TK_PANEL;
+        if (ch->prefetch)
+            TK_UNROLL for (int l = 0; l < 4; l++) _mm_prefetch((const char *)(bs + TK_PREFETCH_BYTES + 64 * l), _MM_HINT_T0);
         __m512i b[4] = {_mm512_loadu_si512(bs), _mm512_loadu_si512(bs + 64), _mm512_loadu_si512(bs + 128),
                         _mm512_loadu_si512(bs + 192)};
-        for (int r = 0; r < rows; r++) {
-            __m512i v = _mm512_set1_epi32(group_at(x + r * a->k4 + 4 * s));
+        TK_UNROLL for (int r = 0; r < rows; r++) {
+            __m512i v = _mm512_xor_si512(_mm512_broadcastd_epi32(_mm_loadu_si32(x + r * a->k4 + 4 * s)), flip);
             __m512i magnitude = _mm512_abs_epi8(v);
             __mmask64 negative = _mm512_movepi8_mask(v);
-            for (int c = 0; c < 4; c++) {
+            TK_UNROLL for (int c = 0; c < 4; c++) {
                 __m512i signed_w = _mm512_mask_sub_epi8(b[c], negative, zero, b[c]);
                 __m512i pairs = _mm512_maddubs_epi16(magnitude, signed_w);
                 acc[r][c] = _mm512_add_epi32(acc[r][c], _mm512_madd_epi16(pairs, ones));
             }
         }
     }
-    store_rows512(acc, rows, a, i, 0);
+    save_acc(acc, rows, a, ch, 0);
 }
 
-TK_AVX512_VNNI static void panel_vnni(const struct panel_args *a) {
-    int64_t i = 0;
-    for (; i + 6 <= a->m; i += 6) block_vnni(6, a, i);
-    switch (a->m - i) {
-    case 5: block_vnni(5, a, i); break;
-    case 4: block_vnni(4, a, i); break;
-    case 3: block_vnni(3, a, i); break;
-    case 2: block_vnni(2, a, i); break;
-    case 1: block_vnni(1, a, i); break;
-    default: break;
-    }
+TK_AVX512_VNNI static void rows_vnni(int rows, const void *a, const struct tk_chunk *ch) {
+    TK_ROWS_SWITCH(block_vnni, rows, (const struct panel_args *)a, ch)
 }
 
-TK_AVX512 static void panel_bw(const struct panel_args *a) {
-    int64_t i = 0;
-    for (; i + 4 <= a->m; i += 4) block_bw(4, a, i);
-    switch (a->m - i) {
-    case 3: block_bw(3, a, i); break;
-    case 2: block_bw(2, a, i); break;
-    case 1: block_bw(1, a, i); break;
-    default: break;
-    }
+TK_AVX512 static void rows_bw(int rows, const void *a, const struct tk_chunk *ch) {
+    TK_ROWS_SWITCH(block_bw, rows, (const struct panel_args *)a, ch)
 }
+
+static void panel_vnni(const struct panel_args *a) { tk_run_chunked(a->m, a->k4 / 4, rows_vnni, a); }
+
+static void panel_bw(const struct panel_args *a) { tk_run_chunked(a->m, a->k4 / 4, rows_bw, a); }
 
 // AVX2: one row × 64 outputs in 8 accumulators; vpsignb gives sign(x)·w in one instruction.
 TK_AVX2 static void panel_avx2(const struct panel_args *a) {
-    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
     for (int64_t i = 0; i < a->m; i++) {
         __m256i acc[8];
         for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_si256();
-        const int8_t *xi = a->x + i * a->k4;
+        const uint8_t *xi = a->x + i * a->k4;
         for (int64_t s = 0; s < a->k4 / 4; s++) {
-            __m256i v = _mm256_set1_epi32(group_at(xi + 4 * s));
+            __m256i v = _mm256_xor_si256(_mm256_set1_epi32(*(const int32_t *)(const void *)(xi + 4 * s)), flip);
             __m256i magnitude = _mm256_abs_epi8(v);
             const int8_t *bs = a->b + s * 4 * TK_PANEL;
             for (int c = 0; c < 8; c++) {
@@ -265,7 +270,7 @@ static panel_fn panel_kernel(void) {
     return panel_generic;
 }
 
-void tk_packed_linear_int8(int64_t m, int64_t n, int64_t k, const int8_t *xq, const float *xscale,
+void tk_packed_linear_int8(int64_t m, int64_t n, int64_t k, const uint8_t *xq, const float *xscale,
                            const int8_t *panels, const float *wscale, const int32_t *sums, const float *bias,
                            float *y, int64_t ldy, int64_t first, int64_t last, int relu) {
     panel_fn kernel = panel_kernel();

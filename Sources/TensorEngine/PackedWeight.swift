@@ -131,10 +131,10 @@ public final class PackedWeight {
             run = { r in tk_packed_linear_bf16(m, n, k, pxb, pw, pb, py, ldy, Int64(r.lowerBound), Int64(r.upperBound), act) }
         case .int8:
             let xq = Storage(byteCount: max(1, rows * stride)), xs = Storage(byteCount: max(1, rows) * 4)
-            let (pxq, pxs) = (xq.pointer.assumingMemoryBound(to: Int8.self), xs.pointer.assumingMemoryBound(to: Float.self))
+            let (pxq, pxs) = (xq.pointer.assumingMemoryBound(to: UInt8.self), xs.pointer.assumingMemoryBound(to: Float.self))
             let pw = panels.pointer.assumingMemoryBound(to: Int8.self)
             let (ps, psum) = (scales!.pointer.assumingMemoryBound(to: Float.self), sums!.pointer.assumingMemoryBound(to: Int32.self))
-            tk_quantize_rows_int8(px, k, m, k, pxq, Int64(stride), pxs)
+            tk_quantize_rows_u8(px, k, m, k, pxq, Int64(stride), pxs)
             scratch = (xq, xs)
             run = { r in
                 tk_packed_linear_int8(m, n, k, pxq, pxs, pw, ps, psum, pb, py, ldy, Int64(r.lowerBound), Int64(r.upperBound), act)

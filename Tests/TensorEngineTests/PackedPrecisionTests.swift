@@ -17,7 +17,7 @@ func forEachPackedLevel(_ body: (Int32) throws -> Void) rethrows {
 }
 
 final class PackedPrecisionTests: XCTestCase {
-    static let shapes = [(1, 1, 1), (1, 64, 128), (2, 3, 5), (5, 65, 17), (7, 100, 64), (13, 130, 33), (6, 200, 301)]
+    static let shapes = [(1, 1, 1), (1, 64, 128), (2, 3, 5), (5, 65, 17), (7, 100, 64), (13, 130, 33), (6, 200, 301), (53, 70, 263)]
 
     override func tearDown() { _ = tk_packed_linear_set_level(-1) }
 

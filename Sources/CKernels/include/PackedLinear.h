@@ -60,6 +60,8 @@ void tk_packed_rows_bf16(const uint16_t *panels, int64_t k, const int32_t *ids, 
 /// Quantizes rows [m, k] (row i at x + i·ldx) into q [m, ldq] (columns k..<ldq zero) and scale[m].
 /// A zero row has scale 0; a row holding NaN or ±∞ gets scale NaN (its outputs become NaN).
 void tk_quantize_rows_int8(const float *x, int64_t ldx, int64_t m, int64_t k, int8_t *q, int64_t ldq, float *scale);
+/// The same values + 128 as unsigned bytes (128 past k): activations as tk_packed_linear_int8 reads them.
+void tk_quantize_rows_u8(const float *x, int64_t ldx, int64_t m, int64_t k, uint8_t *q, int64_t ldq, float *scale);
 
 /// Packs int8 W [n, k] (row-major, values in [−127, 127]) into ceil(n/64) panels of k4/4 steps; step s
 /// holds outputs c < 64 as groups of four: W[64q + c, 4s + e] at q·64·k4 + 256s + 4c + e, zero past n
@@ -67,10 +69,10 @@ void tk_quantize_rows_int8(const float *x, int64_t ldx, int64_t m, int64_t k, in
 /// unsigned bytes, so activations are shifted by +128 and this is taken off again.
 void tk_pack_linear_int8(const int8_t *w, int64_t n, int64_t k, int8_t *panels, int32_t *sums);
 
-/// y[i, j] = act(fma((float)Σ_p xq[i, p]·W[j, p], xscale[i]·wscale[j], bias[j])) with xq [m, k4] from
-/// tk_quantize_rows_int8; the integer sum is exact, so every kernel level gives the same results.
+/// y[i, j] = act(fma((float)Σ_p (xq[i, p] − 128)·W[j, p], xscale[i]·wscale[j], bias[j])) with xq [m, k4]
+/// from tk_quantize_rows_u8; the integer sum is exact, so every kernel level gives the same results.
 /// wscale and sums cover 64·ceil(n/64) outputs. relu != 0 applies max(0, ·) (NaN passes); bias may be NULL.
-void tk_packed_linear_int8(int64_t m, int64_t n, int64_t k, const int8_t *xq, const float *xscale,
+void tk_packed_linear_int8(int64_t m, int64_t n, int64_t k, const uint8_t *xq, const float *xscale,
                            const int8_t *panels, const float *wscale, const int32_t *sums, const float *bias,
                            float *y, int64_t ldy, int64_t first, int64_t last, int relu);
 
