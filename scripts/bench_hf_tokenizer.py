@@ -22,6 +22,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--pretokenizer", choices=["metaspace", "gpt2"], default="metaspace")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--tokenizer", help="encode with this tokenizer.json instead of training one (no training time)")
     a = p.parse_args()
     # Rayon reads this once, when the library first uses threads.
     os.environ["RAYON_NUM_THREADS"] = str(a.threads)
@@ -49,7 +50,7 @@ def main():
         return t
 
     train_times = []
-    for _ in range(a.repeats):
+    for _ in range(0 if a.tokenizer else a.repeats):
         t = make()
         trainer = trainers.BpeTrainer(vocab_size=a.vocab_size, min_frequency=2, show_progress=False,
                                       special_tokens=["<pad>", "<bos>", "<eos>", "<unk>"],
@@ -58,6 +59,8 @@ def main():
         t.train(files, trainer)
         train_times.append(time.perf_counter() - start)
 
+    if a.tokenizer:
+        t = Tokenizer.from_file(a.tokenizer)
     lines = []
     for f in files:
         with open(f, encoding="utf-8") as fh:
@@ -68,10 +71,12 @@ def main():
         enc = t.encode_batch(lines, add_special_tokens=False)
         encode_times.append(time.perf_counter() - start)
         tokens = sum(len(e.ids) for e in enc)
-    train, encode = statistics.median(train_times), statistics.median(encode_times)
-    print(json.dumps({"case": "tokenizer", "impl": "hf-tokenizers", "pretokenizer": a.pretokenizer,
+    train = statistics.median(train_times) if train_times else None
+    encode = statistics.median(encode_times)
+    pipeline = f"{json.loads(t.to_str())['model']['type']} {os.path.basename(a.tokenizer)}" if a.tokenizer else a.pretokenizer
+    print(json.dumps({"case": "tokenizer", "impl": "hf-tokenizers", "pretokenizer": pipeline,
                       "threads": a.threads, "vocab_size": t.get_vocab_size(), "sentences": len(lines),
-                      "tokens": tokens, "train_s": round(train, 4), "encode_s": round(encode, 4),
+                      "tokens": tokens, "train_s": train and round(train, 4), "encode_s": round(encode, 4),
                       "sentences_per_s": round(len(lines) / encode), "tokens_per_s": round(tokens / encode)}))
 
 

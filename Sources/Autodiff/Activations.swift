@@ -1,5 +1,6 @@
 // Differentiable unary functions: exp, log, sqrt, tanh, sigmoid and the feed-forward
-// activations ReLU (the paper), GELU (exact, erf form) and SiLU (SwiGLU's gate).
+// activations ReLU (the paper), GELU (exact, erf form, and its tanh approximation, GPT-2's
+// "gelu_new") and SiLU (SwiGLU's gate; Marian's "swish").
 
 extension Tensor {
     func unaryOp(_ op: UnaryOp) -> Tensor {
@@ -14,5 +15,6 @@ extension Tensor {
     public func sigmoid() -> Tensor { unaryOp(.sigmoid) }
     public func relu() -> Tensor { unaryOp(.relu) }
     public func gelu() -> Tensor { unaryOp(.gelu) }
+    public func geluTanh() -> Tensor { unaryOp(.geluTanh) }
     public func silu() -> Tensor { unaryOp(.silu) }
 }

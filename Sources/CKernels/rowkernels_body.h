@@ -232,6 +232,7 @@ INL vf unary_op(int op, vf x) {
     case TK_TANH: return v_tanh(x);
     case TK_SIGMOID: return v_sigmoid(x);
     case TK_GELU: return v_gelu(x);
+    case TK_GELU_TANH: return v_gelu_tanh(x);
     case TK_SILU: return x * v_sigmoid(x);
     case TK_RELU: return sel(x <= 0, splat(0), x);
     default: return v_erf(x);
@@ -252,6 +253,7 @@ static void unary(int op, const float *x, float *y, long n) {
     case TK_TANH: UNARY_LOOP(TK_TANH)
     case TK_SIGMOID: UNARY_LOOP(TK_SIGMOID)
     case TK_GELU: UNARY_LOOP(TK_GELU)
+    case TK_GELU_TANH: UNARY_LOOP(TK_GELU_TANH)
     case TK_SILU: UNARY_LOOP(TK_SILU)
     case TK_RELU: UNARY_LOOP(TK_RELU)
     default: UNARY_LOOP(TK_ERF)
@@ -260,6 +262,7 @@ static void unary(int op, const float *x, float *y, long n) {
 
 INL vf unary_grad(int op, vf x) {
     if (op == TK_GELU) return v_gelu_grad(x);
+    if (op == TK_GELU_TANH) return v_gelu_tanh_grad(x);
     vf s = v_sigmoid(x);                                    // silu' = s·(1 + x·(1 − s))
     return s * (1.0f + x * (1.0f - s));
 }
@@ -272,6 +275,9 @@ static void unary_backward(int op, const float *x, const float *dy, float *dx, l
     } else if (op == TK_GELU) {
         for (; j + W <= n; j += W) st(dx + j, ld(dy + j) * unary_grad(TK_GELU, ld(x + j)));
         if (j < n) stp(dx + j, ldp(dy + j, n - j, 0) * unary_grad(TK_GELU, ldp(x + j, n - j, 0)), n - j);
+    } else if (op == TK_GELU_TANH) {
+        for (; j + W <= n; j += W) st(dx + j, ld(dy + j) * unary_grad(TK_GELU_TANH, ld(x + j)));
+        if (j < n) stp(dx + j, ldp(dy + j, n - j, 0) * unary_grad(TK_GELU_TANH, ldp(x + j, n - j, 0)), n - j);
     } else {
         for (; j + W <= n; j += W) st(dx + j, ld(dy + j) * unary_grad(TK_SILU, ld(x + j)));
         if (j < n) stp(dx + j, ldp(dy + j, n - j, 0) * unary_grad(TK_SILU, ldp(x + j, n - j, 0)), n - j);

@@ -140,4 +140,19 @@ INL vf v_gelu_grad(vf x) {
     return cdf + x * 0.39894228040143268f * v_exp(-0.5f * x * x);
 }
 
+/// GELU's tanh approximation (GPT-2's "gelu_new"): ½·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
+INL vf v_gelu_tanh(vf x) {
+    vf u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + v_tanh(u));
+}
+
+/// ½·(1 + tanh u) + ½·x·(1 − tanh² u)·du/dx; beyond |x| = 10⁴ the second term is 0 (tanh is ±1 there,
+/// and x·x² would overflow into 0·∞).
+INL vf v_gelu_tanh_grad(vf x) {
+    vf x2 = x * x;
+    vf t = v_tanh(0.79788456080286536f * (x + 0.044715f * x2 * x));
+    vf slope = 0.5f * x * (1.0f - t * t) * (0.79788456080286536f * (1.0f + 0.134145f * x2));
+    return 0.5f * (1.0f + t) + sel(vabs(x) < 1e4f, slope, splat(0));
+}
+
 #endif

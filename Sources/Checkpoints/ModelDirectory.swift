@@ -1,35 +1,73 @@
 // A model directory, the unit users pass around: config.json, weights.safetensors and
 // (when present) tokenizer.json. Weights are either under our parameter names or in the
-// PyTorch reference layout; loading checks every name and shape.
+// PyTorch reference layout; loading checks every name and shape. A Hugging Face directory
+// (config.json with a model_type, model.safetensors) of a supported architecture loads the same
+// way, onto our own layers (see HubModelDirectory).
 import Foundation
 import Models
 
-public enum WeightLayout: String, Sendable { case native, pytorch }
+/// How the weights are stored: our parameter names, the PyTorch reference layout, or a Hugging
+/// Face checkpoint (`LoadedModel.architecture` says which).
+public enum WeightLayout: String, Sendable { case native, pytorch, hub }
 
 public struct LoadedModel {
     public let config: TransformerConfig
     public let model: AnyTransformerModel
     public let layout: WeightLayout
     public let directory: URL
+    /// The Hugging Face architecture of a hub directory; nil for our own.
+    public let architecture: HubArchitecture?
+    /// Decoding settings the directory ships with (generation_config.json), or our config's special ids.
+    public let generation: GenerationDefaults
+}
+
+/// What a model directory holds, read from its config files (and a hub checkpoint's header) alone.
+public struct ModelDescription {
+    public let config: TransformerConfig
+    public let architecture: HubArchitecture?
+    public let generation: GenerationDefaults
 }
 
 public enum ModelDirectory {
+    /// Loads any model directory: ours (config.json in our schema + weights.safetensors) or a Hugging
+    /// Face one (config.json with a model_type + model.safetensors). Every command loads through here.
     public static func load(_ directory: URL) throws -> LoadedModel {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
-            throw ConfigError("model directory \(directory.path) does not exist")
-        }
+        try requireDirectory(directory)
+        if HubModelDirectory.isHub(directory) { return try HubModelDirectory.load(directory) }
         let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
         let weightsPath = directory.appendingPathComponent("weights.safetensors").path
         let file = try SafetensorsFile(path: weightsPath)
         let model = try AnyTransformerModel(config: config)
         let layout: WeightLayout = file.header.entry(named: PyTorchLayout.marker) != nil ? .pytorch : .native
-        switch layout {
-        case .pytorch: try loadPyTorch(file, into: model.module, config: config)
-        case .native: try loadNative(file, into: model.module)
-        }
+        if layout == .pytorch { try loadPyTorch(file, into: model.module, config: config) } else { try loadNative(file, into: model.module) }
         model.module.train(false)
-        return LoadedModel(config: config, model: model, layout: layout, directory: directory)
+        return LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
+                           generation: GenerationDefaults(config: config))
+    }
+
+    /// The config (a hub config translated into ours), architecture and generation defaults of a
+    /// directory, without reading its weights.
+    public static func describe(_ directory: URL) throws -> ModelDescription {
+        try requireDirectory(directory)
+        if HubModelDirectory.isHub(directory) {
+            let (layout, generation, _) = try HubModelDirectory.describe(directory)
+            return ModelDescription(config: layout.config, architecture: layout.architecture, generation: generation)
+        }
+        let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
+        return ModelDescription(config: config, architecture: nil, generation: GenerationDefaults(config: config))
+    }
+
+    /// The tensor name map of a Hugging Face directory (for writing a model back in its layout).
+    public static func hubLayout(_ directory: URL) throws -> HubLayout {
+        try requireDirectory(directory)
+        return try HubModelDirectory.describe(directory).layout
+    }
+
+    private static func requireDirectory(_ directory: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
+            throw ConfigError("model directory \(directory.path) does not exist")
+        }
     }
 
     /// Weights under our names: every parameter present with its shape, nothing unknown.

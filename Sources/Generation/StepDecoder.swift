@@ -8,10 +8,31 @@ public protocol StepDecoder: AnyObject {
     func decodeStep(_ tokens: Tensor, state: IncrementalState) -> Tensor
     /// The most positions a sequence may have, or nil when unbounded.
     var positionLimit: Int? { get }
+    /// Tokens no search may produce (the config's `suppressed_ids`, e.g. Marian's pad).
+    var suppressedTokens: [Int32] { get }
 }
 
-extension EncoderDecoderModel: StepDecoder {}
-extension DecoderOnlyModel: StepDecoder {}
+extension StepDecoder {
+    public var suppressedTokens: [Int32] { [] }
+}
+
+extension EncoderDecoderModel: StepDecoder {
+    public var suppressedTokens: [Int32] { config.suppressedIds.map { Int32($0) } }
+}
+
+extension DecoderOnlyModel: StepDecoder {
+    public var suppressedTokens: [Int32] { config.suppressedIds.map { Int32($0) } }
+}
+
+/// log Σ exp over a row of `count` logits, and then the suppressed tokens set to −∞: they are never
+/// chosen, and log-probabilities stay those of the model's distribution (as transformers' bad-words
+/// processor leaves them), or are renormalised over the other tokens (its `renormalize_logits`).
+func normaliser(_ z: UnsafeMutablePointer<Float>, _ count: Int, suppressing ids: [Int32], renormalize: Bool) -> Float {
+    if renormalize { for id in ids where Int(id) < count { z[Int(id)] = -.infinity } }
+    let lse = Kernels.logSumExp(z, count)
+    for id in ids where Int(id) < count { z[Int(id)] = -.infinity }
+    return lse
+}
 
 /// One output sequence: its tokens (with the final <eos> if it produced one), the sum of their
 /// log-probabilities, and the score searches rank by (log-probability over the length penalty).

@@ -7,8 +7,13 @@ import Models
 public struct TranslationOptions: Sendable {
     /// 1 is greedy decoding.
     public var beamSize = 4
-    /// α of the GNMT length penalty (beam search only).
+    /// α of the length penalty (beam search only).
     public var lengthPenalty: Float = 0.6
+    /// GNMT's length penalty (ours) or transformers' |Y|^α.
+    public var lengthNormalization: LengthNormalization = .gnmt
+    public var beamStopping: BeamStopping = .beamsFinished
+    /// Log-probabilities renormalised without the suppressed tokens (transformers' `renormalize_logits`).
+    public var renormalize = false
     public var nBest = 1
     /// Target length cap a·|source| + b tokens, counting <eos>.
     public var maxLengthA: Double = 1
@@ -57,20 +62,24 @@ public final class Translator {
         let limit = model.config.positional == .learned ? model.config.maxLen : Int.max
         let trimmed = sources.map { Array($0.prefix(limit)) }
         let width = max(1, trimmed.map(\.count).max() ?? 1)
-        let pad = Int32(model.config.padId)
+        // Padding is marked by position, so a model without a pad id batches too.
+        let pad = Int32(model.config.padId ?? 0)
         let ids = trimmed.flatMap { $0 + [Int32](repeating: pad, count: width - $0.count) }
+        let padding = Tensor(trimmed.flatMap { s in (0..<width).map { $0 < s.count ? Float(0) : 1 } }, shape: [trimmed.count, width])
         let stopping = StoppingCriteria(eos: Int32(model.config.eosId), minLength: options.minLength,
                                         maxLengths: trimmed.map { maxLength(sourceLength: $0.count) })
-        let bos = Int32(model.config.bosId)
+        let start = Int32(model.config.startId)
         return withNoGrad {
-            let (memory, padding) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]))
+            let (memory, _) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]), padding: padding)
             let state = model.startDecoding(memory: memory, sourcePadding: padding,
                                             capacity: (stopping.maxLengths.max() ?? 0) + 1)
             if options.beamSize == 1 {
-                return GreedySearch.run(model: model, state: state, bos: bos, stopping: stopping).map { [$0] }
+                return GreedySearch.run(model: model, state: state, bos: start, stopping: stopping, renormalize: options.renormalize).map { [$0] }
             }
-            let search = BeamSearch(beamSize: options.beamSize, lengthPenalty: options.lengthPenalty, nBest: options.nBest)
-            return search.run(model: model, state: state, bos: bos, stopping: stopping)
+            let search = BeamSearch(beamSize: options.beamSize, lengthPenalty: options.lengthPenalty, nBest: options.nBest,
+                                    normalization: options.lengthNormalization, stopping: options.beamStopping,
+                                    renormalize: options.renormalize)
+            return search.run(model: model, state: state, bos: start, stopping: stopping)
         }
     }
 }

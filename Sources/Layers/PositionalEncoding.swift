@@ -6,27 +6,37 @@ public enum PositionalEncodingKind: String, Codable, Sendable, CaseIterable {
     case sinusoidal, learned, rope, alibi
 }
 
-/// Sinusoidal encoding: PE(pos, 2i) = sin(pos/10000^(2i/d)), PE(pos, 2i+1) = cos(pos/10000^(2i/d)).
+/// Where the sines and cosines of a sinusoidal encoding sit: interleaved (the paper's formula,
+/// the Annotated Transformer) or in halves, every sine before every cosine (tensor2tensor,
+/// fairseq and Marian: columns 0..<⌈d/2⌉ hold sin(pos/10000^(2i/d)), the rest the cosines).
+public enum SinusoidalLayout: String, Codable, Sendable, CaseIterable { case interleaved, halves }
+
+/// Sinusoidal encoding: PE(pos, 2i) = sin(pos/10000^(2i/d)), PE(pos, 2i+1) = cos(pos/10000^(2i/d)),
+/// positions from 0 (or the same values in `SinusoidalLayout.halves`).
 /// Computed for any position, so it works for lengths longer than any seen in training.
 public final class SinusoidalPositionalEncoding: Module {
     public let dimension: Int
+    public let layout: SinusoidalLayout
     private var table: Buffer
 
-    public init(dimension: Int, initialLength: Int = 512) {
+    public init(dimension: Int, initialLength: Int = 512, layout: SinusoidalLayout = .interleaved) {
         self.dimension = dimension
-        table = Buffer(SinusoidalPositionalEncoding.makeTable(length: initialLength, dimension: dimension))
+        self.layout = layout
+        table = Buffer(SinusoidalPositionalEncoding.makeTable(length: initialLength, dimension: dimension, layout: layout))
         super.init()
     }
 
-    static func makeTable(length: Int, dimension d: Int) -> Tensor {
+    static func makeTable(length: Int, dimension d: Int, layout: SinusoidalLayout) -> Tensor {
         let t = Tensor(uninitializedShape: [length, d])
+        let sines = (d + 1) / 2
         for pos in 0..<length {
             for i in stride(from: 0, to: d, by: 2) {
                 // Double precision, as PyTorch reference code computes the table in float32
-                // from exp(-log(10000)·2i/d); the difference is below float rounding.
+                // from exp(-log(10000)·2i/d) (Marian's in float64); the difference is below float rounding.
                 let angle = Double(pos) / pow(10000, Double(i) / Double(d))
-                t.data[pos * d + i] = Float(sin(angle))
-                if i + 1 < d { t.data[pos * d + i + 1] = Float(cos(angle)) }
+                let (sine, cosine) = layout == .interleaved ? (i, i + 1) : (i / 2, sines + i / 2)
+                t.data[pos * d + sine] = Float(sin(angle))
+                if i + 1 < d { t.data[pos * d + cosine] = Float(cos(angle)) }
             }
         }
         return t
@@ -35,7 +45,8 @@ public final class SinusoidalPositionalEncoding: Module {
     /// Encodings of positions offset..<offset+length: [length, d].
     public func encodings(offset: Int = 0, length: Int) -> Tensor {
         if offset + length > table.tensor.shape[0] {
-            table.tensor = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.tensor.shape[0]), dimension: dimension)
+            table.tensor = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.tensor.shape[0]),
+                                                                  dimension: dimension, layout: layout)
         }
         return Kernels.slice(table.tensor, axis: 0, range: offset..<(offset + length))
     }

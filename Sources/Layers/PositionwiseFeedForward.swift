@@ -1,9 +1,22 @@
 // Position-wise feed-forward network (the paper, §3.3): FFN(x) = max(0, x·W1 + b1)·W2 + b2,
-// the same two linear maps at every position. Variants: GELU instead of ReLU, and SwiGLU,
-// FFN(x) = (SiLU(x·W1) ⊙ x·W3)·W2. Dropout after the activation, as PyTorch and the
-// Annotated Transformer do.
+// the same two linear maps at every position. Variants: GELU (exact, or its tanh approximation,
+// GPT-2's "gelu_new") or SiLU (Marian's "swish") instead of ReLU, and SwiGLU,
+// FFN(x) = (SiLU(x·W1) ⊙ x·W3)·W2 (Llama's down(SiLU(gate(x)) ⊙ up(x)): W1 is its gate_proj, W3
+// its up_proj). Dropout after the activation, as PyTorch and the Annotated Transformer do.
 
-public enum Activation: String, Codable, Sendable, CaseIterable { case relu, gelu, swiglu }
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case relu, gelu, geluTanh = "gelu_tanh", silu, swiglu
+
+    /// The elementwise function (SwiGLU's SiLU half for `.swiglu`, whose gate `PositionwiseFeedForward` applies).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        switch self {
+        case .relu: return x.relu()
+        case .gelu: return x.gelu()
+        case .geluTanh: return x.geluTanh()
+        case .silu, .swiglu: return x.silu()
+        }
+    }
+}
 
 public final class PositionwiseFeedForward: Module {
     public let linear1: Linear
@@ -23,25 +36,13 @@ public final class PositionwiseFeedForward: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let h = linear1(x)
-        let a: Tensor
-        switch activation {
-        case .relu: a = h.relu()
-        case .gelu: a = h.gelu()
-        case .swiglu: a = h.silu() * gate!(x)
-        }
-        return linear2(dropout(a))
+        let h = activation(linear1(x))
+        return linear2(dropout(gate.map { h * $0(x) } ?? h))
     }
 
     /// The same network for decoding (no dropout, no gradient), through the pre-packed kernels.
     public func inference(_ x: Tensor) -> Tensor {
-        let h = linear1.inference(x)
-        let a: Tensor
-        switch activation {
-        case .relu: a = h.relu()
-        case .gelu: a = h.gelu()
-        case .swiglu: a = h.silu() * (gate?.inference(x) ?? h)
-        }
-        return linear2.inference(a)
+        let h = activation(linear1.inference(x))
+        return linear2.inference(gate.map { h * $0.inference(x) } ?? h)
     }
 }

@@ -10,20 +10,29 @@ public struct TokenRows {
     public let batch: Int
     public let length: Int
 
-    /// The non-padding positions of int32 tokens [B, T]; nil when there is no padding (nothing to skip).
-    public init?(_ tokens: Tensor, padId: Int) {
+    /// The non-padding positions of int32 tokens [B, T]; nil when there is no padding (nothing to skip)
+    /// or no pad id. With `keepingFirst`, position 0 of each row is never padding (a decoder's start
+    /// token, which may be the pad id: Marian starts decoding from <pad>).
+    public init?(_ tokens: Tensor, padId: Int?, keepingFirst: Bool = false) {
         precondition(tokens.rank == 2 && tokens.dtype == .int32, "TokenRows: tokens \(tokens.shape) must be int32 [B, T]")
-        let rows = TokenRows.positions(tokens, padId: padId)
+        guard let padId else { return nil }
+        let rows = TokenRows.positions(tokens, padId: padId, rowLength: keepingFirst ? tokens.shape[1] : nil)
         if rows.count == tokens.count || rows.isEmpty { return nil }
         ids = Tensor(ints: rows, shape: [rows.count])
         (batch, length) = (tokens.shape[0], tokens.shape[1])
     }
 
-    /// Flat positions of the elements of int32 `tokens` that are not `padId`, in order.
-    public static func positions(_ tokens: Tensor, padId: Int) -> [Int32] {
+    /// Flat positions of the elements of int32 `tokens` that are not `padId` (all of them without one),
+    /// in order; with `rowLength`, the first position of each row of that length is always kept.
+    public static func positions(_ tokens: Tensor, padId: Int?, rowLength: Int? = nil) -> [Int32] {
+        guard let padId else { return (0..<tokens.count).map { Int32($0) } }
         let p = tokens.intData, pad = Int32(padId)
         var rows: [Int32] = []
         rows.reserveCapacity(tokens.count)
+        if let rowLength {
+            for i in 0..<tokens.count where p[i] != pad || i % rowLength == 0 { rows.append(Int32(i)) }
+            return rows
+        }
         for i in 0..<tokens.count where p[i] != pad { rows.append(Int32(i)) }
         return rows
     }

@@ -8,6 +8,8 @@ public final class DecoderOnlyModel: Module {
     public let decoder: Decoder
     public let generator: Linear?
     public let randomSource: RandomSource
+    public let outputTransform: PredictionTransform?
+    public let outputBias: Tensor?
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -17,25 +19,33 @@ public final class DecoderOnlyModel: Module {
         var g = RandomGenerator(seed: seed)
         randomSource = RandomSource(seed: seed &+ 1)
         let parts = ModelParts(config: config, source: randomSource)
-        embedding = InputEmbedding(tokens: TokenEmbedding(vocabularySize: config.tgtVocab, dimension: config.dModel, generator: &g),
+        embedding = InputEmbedding(tokens: parts.tokenEmbedding(vocabulary: config.tgtVocab, generator: &g),
                                    config: config, source: randomSource, generator: &g)
         decoder = parts.decoder(crossAttention: false, generator: &g)
-        generator = config.tieOutput ? nil : Linear(config.dModel, config.tgtVocab, bias: config.bias, generator: &g)
+        generator = parts.outputLinear(generator: &g)
+        outputTransform = parts.outputTransform(generator: &g)
+        outputBias = parts.tiedOutputBias()
         super.init()
     }
 
     /// ids: int32 [B, T] → logits [B, T, V] for the next token at every position.
-    public func callAsFunction(_ ids: Tensor) -> Tensor { project(hidden(ids)) }
+    public func callAsFunction(_ ids: Tensor, keyPadding: Tensor? = nil) -> Tensor { project(hidden(ids, keyPadding: keyPadding)) }
 
-    /// The decoder output [B, T, d] under the causal mask.
-    public func hidden(_ ids: Tensor) -> Tensor {
-        let mask = AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId)), causal: true)
+    /// The decoder output [B, T, d] under the causal mask. `keyPadding` [B, T] (1 = padding) masks
+    /// padded positions; default: those holding pad_id (none without a pad id).
+    public func hidden(_ ids: Tensor, keyPadding: Tensor? = nil) -> Tensor {
+        let mask = AttentionMask(keyPadding: keyPadding ?? config.keyPadding(ids), causal: true)
         return decoder(embedding(ids), selfMask: mask)
+    }
+
+    var outputLayer: OutputLayer {
+        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias)
     }
 
     /// Output linear layer: [..., d] → logits [..., V].
     public func project(_ hidden: Tensor) -> Tensor {
-        generator.map { $0(hidden) } ?? hidden.matmul(embedding.tokens.weight, transposeB: true)
+        config.requireOutputHead()
+        return outputLayer(hidden)
     }
 
     /// Logits [N, V] at the N positions whose target in `targets` [B, T] is not padding, with
@@ -43,7 +53,7 @@ public final class DecoderOnlyModel: Module {
     /// Every layer runs on the non-padding positions only (see `TokenRows`).
     public func targetLogits(_ ids: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
         let rows = TokenRows(ids, padId: config.padId)
-        let mask = AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId)), causal: true)
+        let mask = AttentionMask(keyPadding: config.keyPadding(ids), causal: true)
         let x = embedding(ids)
         let h = decoder(rows.map { $0.gather(x) } ?? x, selfMask: mask, rows: rows)
         let kept = targetRows(h, targets: targets, padId: config.padId, rows: rows)

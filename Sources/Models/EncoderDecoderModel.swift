@@ -12,6 +12,10 @@ public final class EncoderDecoderModel: Module {
     /// The output linear layer; nil when tied to the target embedding.
     public let generator: Linear?
     public let randomSource: RandomSource
+    /// The prediction-head transform before the output layer (`output_transform`).
+    public let outputTransform: PredictionTransform?
+    /// The logits bias beside a tied output layer (`output_bias`; Marian's final_logits_bias).
+    public let outputBias: Tensor?
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -21,13 +25,15 @@ public final class EncoderDecoderModel: Module {
         var g = RandomGenerator(seed: seed)
         randomSource = RandomSource(seed: seed &+ 1)
         let parts = ModelParts(config: config, source: randomSource)
-        let srcTokens = TokenEmbedding(vocabularySize: config.srcVocab, dimension: config.dModel, generator: &g)
-        let tgtTokens = config.shareEmbeddings ? srcTokens : TokenEmbedding(vocabularySize: config.tgtVocab, dimension: config.dModel, generator: &g)
+        let srcTokens = parts.tokenEmbedding(vocabulary: config.srcVocab, generator: &g)
+        let tgtTokens = config.shareEmbeddings ? srcTokens : parts.tokenEmbedding(vocabulary: config.tgtVocab, generator: &g)
         sourceEmbedding = InputEmbedding(tokens: srcTokens, config: config, source: randomSource, generator: &g)
         targetEmbedding = InputEmbedding(tokens: tgtTokens, config: config, source: randomSource, generator: &g)
         encoder = parts.encoder(generator: &g)
         decoder = parts.decoder(crossAttention: true, generator: &g)
-        generator = config.tieOutput ? nil : Linear(config.dModel, config.tgtVocab, bias: config.bias, generator: &g)
+        generator = parts.outputLinear(generator: &g)
+        outputTransform = parts.outputTransform(generator: &g)
+        outputBias = parts.tiedOutputBias()
         super.init()
     }
 
@@ -35,27 +41,34 @@ public final class EncoderDecoderModel: Module {
     /// subword ids followed by <eos> (no <bos>).
     public func sourceSequence(_ tokens: [Int32]) -> [Int32] { tokens + [Int32(config.eosId)] }
 
-    /// The encoder output for int32 source ids [B, S], and the source padding mask [B, S].
-    public func encode(_ source: Tensor) -> (memory: Tensor, padding: Tensor) {
-        let padding = AttentionMask.padding(source, padId: Int32(config.padId))
+    /// The encoder output for int32 source ids [B, S], and the source padding mask [B, S] (1 = padding):
+    /// `padding` when given, else the positions holding pad_id (none without a pad id).
+    public func encode(_ source: Tensor, padding explicit: Tensor? = nil) -> (memory: Tensor, padding: Tensor?) {
+        let padding = explicit ?? config.keyPadding(source)
         let memory = encoder(sourceEmbedding(source), mask: AttentionMask(keyPadding: padding))
         return (memory, padding)
     }
 
-    /// Decoder output [B, T, d] for target inputs (the target shifted right behind <bos>).
-    public func decode(_ targetIn: Tensor, memory: Tensor, sourcePadding: Tensor) -> Tensor {
-        let selfMask = AttentionMask(keyPadding: AttentionMask.padding(targetIn, padId: Int32(config.padId)), causal: true)
+    /// Decoder output [B, T, d] for target inputs (the target shifted right behind the start token).
+    /// Positions holding pad_id are padding, except the first: the start token (Marian's is its pad id).
+    public func decode(_ targetIn: Tensor, memory: Tensor, sourcePadding: Tensor?) -> Tensor {
+        let selfMask = AttentionMask(keyPadding: config.keyPadding(targetIn, keepingFirst: true), causal: true)
         return decoder(targetEmbedding(targetIn), selfMask: selfMask, memory: memory, memoryMask: AttentionMask(keyPadding: sourcePadding))
+    }
+
+    var outputLayer: OutputLayer {
+        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: targetEmbedding.tokens.weight, tiedBias: outputBias)
     }
 
     /// Output linear layer: [B, T, d] → logits [B, T, V].
     public func project(_ hidden: Tensor) -> Tensor {
-        generator.map { $0(hidden) } ?? hidden.matmul(targetEmbedding.tokens.weight, transposeB: true)
+        config.requireOutputHead()
+        return outputLayer(hidden)
     }
 
     /// Teacher forcing: logits for every target position at once, under the causal mask.
-    public func callAsFunction(source: Tensor, targetIn: Tensor) -> Tensor {
-        let (memory, padding) = encode(source)
+    public func callAsFunction(source: Tensor, targetIn: Tensor, sourcePadding: Tensor? = nil) -> Tensor {
+        let (memory, padding) = encode(source, padding: sourcePadding)
         return project(decode(targetIn, memory: memory, sourcePadding: padding))
     }
 
@@ -65,11 +78,11 @@ public final class EncoderDecoderModel: Module {
     /// gradients are those of the padded computation.
     public func targetLogits(source: Tensor, targetIn: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
         let pad = config.padId
-        let (sourceTokens, targetTokens) = (TokenRows(source, padId: pad), TokenRows(targetIn, padId: pad))
+        let sourceTokens = TokenRows(source, padId: pad), targetTokens = TokenRows(targetIn, padId: pad, keepingFirst: true)
         func packed(_ x: Tensor, _ rows: TokenRows?) -> Tensor { rows.map { $0.gather(x) } ?? x }
-        let sourcePadding = AttentionMask.padding(source, padId: Int32(pad))
+        let sourcePadding = config.keyPadding(source)
         let memory = encoder(packed(sourceEmbedding(source), sourceTokens), mask: AttentionMask(keyPadding: sourcePadding), rows: sourceTokens)
-        let selfMask = AttentionMask(keyPadding: AttentionMask.padding(targetIn, padId: Int32(pad)), causal: true)
+        let selfMask = AttentionMask(keyPadding: config.keyPadding(targetIn, keepingFirst: true), causal: true)
         let hidden = decoder(packed(targetEmbedding(targetIn), targetTokens), selfMask: selfMask, memory: memory,
                              memoryMask: AttentionMask(keyPadding: sourcePadding), rows: targetTokens, memoryRows: sourceTokens)
         let kept = targetRows(hidden, targets: targets, padId: pad, rows: targetTokens)
@@ -82,8 +95,8 @@ public final class EncoderDecoderModel: Module {
     }
 }
 
-/// Mean cross-entropy of logits [B, T, V] against int32 targets [B, T], ignoring padding.
-public func languageModelLoss(logits: Tensor, targets: Tensor, padId: Int, labelSmoothing: Float) -> Tensor {
+/// Mean cross-entropy of logits [B, T, V] against int32 targets [B, T], ignoring padding (none without a pad id).
+public func languageModelLoss(logits: Tensor, targets: Tensor, padId: Int?, labelSmoothing: Float) -> Tensor {
     let v = logits.shape[logits.rank - 1]
-    return logits.reshaped([-1, v]).crossEntropy(targets: targets.view([-1]), labelSmoothing: labelSmoothing, ignoreIndex: Int32(padId))
+    return logits.reshaped([-1, v]).crossEntropy(targets: targets.view([-1]), labelSmoothing: labelSmoothing, ignoreIndex: padId.map { Int32($0) })
 }

@@ -1,5 +1,6 @@
 // An encoder-only (BERT-style) model from the same parts: the encoder stack, every position
-// attending to every non-padding position, with a token-prediction head (masked LM).
+// attending to every non-padding position, with a token-prediction head (masked LM), or without
+// one (hidden states only, a bare BertModel).
 import Layers
 
 public final class EncoderOnlyModel: Module {
@@ -8,6 +9,8 @@ public final class EncoderOnlyModel: Module {
     public let encoder: Encoder
     public let generator: Linear?
     public let randomSource: RandomSource
+    public let outputTransform: PredictionTransform?
+    public let outputBias: Tensor?
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -17,22 +20,30 @@ public final class EncoderOnlyModel: Module {
         var g = RandomGenerator(seed: seed)
         randomSource = RandomSource(seed: seed &+ 1)
         let parts = ModelParts(config: config, source: randomSource)
-        embedding = InputEmbedding(tokens: TokenEmbedding(vocabularySize: config.srcVocab, dimension: config.dModel, generator: &g),
+        embedding = InputEmbedding(tokens: parts.tokenEmbedding(vocabulary: config.srcVocab, generator: &g),
                                    config: config, source: randomSource, generator: &g)
         encoder = parts.encoder(generator: &g)
-        generator = config.tieOutput ? nil : Linear(config.dModel, config.srcVocab, bias: config.bias, generator: &g)
+        generator = parts.outputLinear(generator: &g)
+        outputTransform = parts.outputTransform(generator: &g)
+        outputBias = parts.tiedOutputBias()
         super.init()
     }
 
-    /// Contextual representations [B, T, d] of int32 ids [B, T].
-    public func hidden(_ ids: Tensor) -> Tensor {
-        encoder(embedding(ids), mask: AttentionMask(keyPadding: AttentionMask.padding(ids, padId: Int32(config.padId))))
+    /// Contextual representations [B, T, d] of int32 ids [B, T]. `keyPadding` [B, T] (1 = padding)
+    /// default: the positions holding pad_id; `typeIds` [B, T] default: type 0 (models with token types).
+    public func hidden(_ ids: Tensor, keyPadding: Tensor? = nil, typeIds: Tensor? = nil) -> Tensor {
+        encoder(embedding(ids, typeIds: typeIds), mask: AttentionMask(keyPadding: keyPadding ?? config.keyPadding(ids)))
+    }
+
+    /// Output layer: [..., d] → token logits [..., V].
+    public func project(_ hidden: Tensor) -> Tensor {
+        config.requireOutputHead()
+        return OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias)(hidden)
     }
 
     /// Token logits [B, T, V] at every position.
-    public func callAsFunction(_ ids: Tensor) -> Tensor {
-        let h = hidden(ids)
-        return generator.map { $0(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)
+    public func callAsFunction(_ ids: Tensor, keyPadding: Tensor? = nil, typeIds: Tensor? = nil) -> Tensor {
+        project(hidden(ids, keyPadding: keyPadding, typeIds: typeIds))
     }
 
     public func loss(logits: Tensor, targets: Tensor, labelSmoothing: Float? = nil) -> Tensor {

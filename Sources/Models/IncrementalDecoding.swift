@@ -6,16 +6,16 @@ import Layers
 extension EncoderDecoderModel {
     /// Decoding state for `rows` target sequences over an encoded batch; row r translates source
     /// `sourceRows[r]` (default: row r). Cross-attention keys and values are computed here, once.
-    public func startDecoding(memory: Tensor, sourcePadding: Tensor, sourceRows: [Int]? = nil, capacity: Int = 64) -> IncrementalState {
+    public func startDecoding(memory: Tensor, sourcePadding: Tensor?, sourceRows: [Int]? = nil, capacity: Int = 64) -> IncrementalState {
         let rows = sourceRows ?? Array(0..<memory.shape[0])
         return decoder.makeState(rows: rows.count, capacity: capacity, memory: memory, sourcePadding: sourcePadding, sourceRows: rows)
     }
 
     /// int32 tokens [R, T] at positions state.position..<+T → logits [R, V] for the token after the last.
     public func decodeStep(_ tokens: Tensor, state: IncrementalState) -> Tensor {
+        config.requireOutputHead()
         let h = decoder.step(targetEmbedding(tokens, offset: state.position), state: state)
-        let last = lastPosition(h)
-        return (generator.map { $0.inference(last) } ?? project(last)).view([tokens.shape[0], -1])
+        return outputLayer(lastPosition(h), inference: true).view([tokens.shape[0], -1])
     }
 
     /// The most positions a target may have (learned positions have a fixed table), or nil.
@@ -30,8 +30,9 @@ extension DecoderOnlyModel {
 
     /// int32 tokens [R, T] (a prompt, then one token per step) → logits [R, V] for the next token.
     public func decodeStep(_ tokens: Tensor, state: IncrementalState) -> Tensor {
+        config.requireOutputHead()
         let h = lastPosition(decoder.step(embedding(tokens, offset: state.position), state: state))
-        return (generator.map { $0.inference(h) } ?? h.matmul(embedding.tokens.weight, transposeB: true)).view([tokens.shape[0], -1])
+        return outputLayer(h, inference: true).view([tokens.shape[0], -1])
     }
 
     public var positionLimit: Int? { config.positional == .learned ? config.maxLen : nil }

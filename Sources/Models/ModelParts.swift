@@ -3,26 +3,38 @@
 import Layers
 
 /// Token embedding + absolute positions (sinusoidal or learned) + dropout (the paper, §3.4–3.5, §5.4).
-/// With RoPE or ALiBi the positions live in the attention instead.
+/// With RoPE or ALiBi the positions live in the attention instead. BERT adds token-type (segment)
+/// embeddings and normalises the sum.
 public final class InputEmbedding: Module {
     public let tokens: TokenEmbedding
     public let sinusoidal: SinusoidalPositionalEncoding?
     public let learned: LearnedPositionalEmbedding?
     public let dropout: Dropout
+    /// Token-type (segment) embeddings, unscaled (`type_vocab` > 0).
+    public let types: TokenEmbedding?
+    /// A norm over the sum (`embedding_norm`).
+    public let norm: (Module & Normalizing)?
 
     init(tokens: TokenEmbedding, config: TransformerConfig, source: RandomSource, generator: inout RandomGenerator) {
         self.tokens = tokens
-        sinusoidal = config.positional == .sinusoidal ? SinusoidalPositionalEncoding(dimension: config.dModel, initialLength: config.maxLen) : nil
+        sinusoidal = config.positional == .sinusoidal
+            ? SinusoidalPositionalEncoding(dimension: config.dModel, initialLength: config.maxLen, layout: config.sinusoidalLayout) : nil
         learned = config.positional == .learned ? LearnedPositionalEmbedding(maxLength: config.maxLen, dimension: config.dModel, generator: &generator) : nil
         dropout = Dropout(config.dropout, source: source)
+        types = config.typeVocab > 0
+            ? TokenEmbedding(vocabularySize: config.typeVocab, dimension: config.dModel, scaled: false, generator: &generator) : nil
+        norm = config.embeddingNorm ? makeNorm(config.norm, config.dModel, eps: config.layerNormEps) : nil
         super.init()
     }
 
-    /// ids: int32 [B, T] at positions offset..<offset+T → [B, T, d_model].
-    public func callAsFunction(_ ids: Tensor, offset: Int = 0) -> Tensor {
+    /// ids: int32 [B, T] at positions offset..<offset+T → [B, T, d_model]. `typeIds` (int32 [B, T],
+    /// models with token types only) default to type 0 everywhere.
+    public func callAsFunction(_ ids: Tensor, offset: Int = 0, typeIds: Tensor? = nil) -> Tensor {
         var x = tokens(ids)
+        if let types { x = x + (typeIds.map { types($0) } ?? types.weight.slice(axis: 0, 0..<1)) }
         if let sinusoidal { x = sinusoidal(x, offset: offset) }
         if let learned { x = learned(x, offset: offset) }
+        if let norm { x = norm(x) }
         return dropout(x)
     }
 }
@@ -32,6 +44,24 @@ struct ModelParts {
     let source: RandomSource
 
     func dropout() -> Dropout { Dropout(config.dropout, source: source) }
+
+    func tokenEmbedding(vocabulary: Int, generator: inout RandomGenerator) -> TokenEmbedding {
+        TokenEmbedding(vocabularySize: vocabulary, dimension: config.dModel, scaled: config.scaleEmbedding, generator: &generator)
+    }
+
+    /// The output layer's own Linear: nil when tied to the embedding or when there is no output layer.
+    func outputLinear(generator: inout RandomGenerator) -> Linear? {
+        config.outputHead && !config.tieOutput ? Linear(config.dModel, config.outputVocab, bias: config.hasOutputBias, generator: &generator) : nil
+    }
+
+    func outputTransform(generator: inout RandomGenerator) -> PredictionTransform? {
+        config.outputHead && config.outputTransform ? PredictionTransform(config: config, generator: &generator) : nil
+    }
+
+    /// The logits bias beside a tied output weight.
+    func tiedOutputBias() -> Tensor? {
+        config.outputHead && config.tieOutput && config.hasOutputBias ? parameter(Tensor.zeros([config.outputVocab])) : nil
+    }
 
     func addNorm() -> AddAndNorm {
         AddAndNorm(norm: makeNorm(config.norm, config.dModel, eps: config.layerNormEps), dropout: dropout(), normFirst: config.normFirst)

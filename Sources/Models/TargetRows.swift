@@ -8,7 +8,7 @@ import Layers
 /// The rows of `hidden` [B, T, d] whose target in `targets` [B, T] (int32) is not `padId`, as
 /// [N, d], with those N targets; the gradient of the rows flows back to their places in `hidden`.
 /// With `rows`, hidden already holds only those positions, [N, d] (see `TokenRows`).
-public func targetRows(_ hidden: Tensor, targets: Tensor, padId: Int, rows: TokenRows? = nil) -> (hidden: Tensor, targets: Tensor) {
+public func targetRows(_ hidden: Tensor, targets: Tensor, padId: Int?, rows: TokenRows? = nil) -> (hidden: Tensor, targets: Tensor) {
     let all = targets.view([-1])
     let places = TokenRows.positions(all, padId: padId)
     let kept = places.map { all.intData[Int($0)] }

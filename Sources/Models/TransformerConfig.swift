@@ -38,29 +38,55 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     /// A norm after each stack. torch.nn.Transformer always has one; Pre-LN needs one.
     public var finalNorm = true
     public var positional: PositionalEncodingKind = .sinusoidal
+    /// Sines and cosines interleaved (the paper's formula) or in halves (Marian, tensor2tensor).
+    public var sinusoidalLayout: SinusoidalLayout = .interleaved
     public var ropeBase: Float = 10000
     public var maxLen = 512
     public var dropout: Float = 0.1
     public var attentionDropout: Float?
+    /// Biases in the attention projections and the feed-forward network.
     public var bias = true
+    /// Token embeddings × √d_model (the paper, §3.4); GPT-2, BERT and Llama do not scale.
+    public var scaleEmbedding = true
+    /// A norm after the sum of embeddings and positions (BERT).
+    public var embeddingNorm = false
+    /// Token-type (segment) embeddings added to the input embedding, 0 for none (BERT: 2).
+    public var typeVocab = 0
     public var shareEmbeddings = false
     public var tieOutput = false
-    public var padId = 0
+    /// False: no output layer, the model gives hidden states only (a bare BertModel).
+    public var outputHead = true
+    /// Dense + activation + norm before the output projection (BERT's masked-LM head).
+    public var outputTransform = false
+    /// A bias on the logits. Default: an untied output layer has one when `bias` is set, a tied one
+    /// has none; true with a tied output adds a [V] bias of its own (Marian's final_logits_bias).
+    public var outputBias: Bool?
+    /// The id that marks padding positions (masked as keys, skipped by the loss); nil for none
+    /// (GPT-2, Llama): then nothing is masked by value, and batches pass explicit masks.
+    public var padId: Int? = 0
     public var bosId = 1
     public var eosId = 2
+    /// The first decoder input of an encoder-decoder; nil: `bos_id` (Marian starts from its pad id).
+    public var decoderStartId: Int?
+    /// Token ids never generated: greedy, beam search and sampling give them probability 0.
+    public var suppressedIds: [Int] = []
     public var labelSmoothing: Float = 0.1
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case family, dModel = "d_model", heads, kvHeads = "kv_heads", attention
         case mlaLatent = "mla_latent", mlaRopeDim = "mla_rope_dim", mlaQueryLatent = "mla_query_latent"
         case encoderLayers = "encoder_layers", decoderLayers = "decoder_layers", ff
         case srcVocab = "src_vocab", tgtVocab = "tgt_vocab", activation, norm
         case layerNormEps = "layer_norm_eps", normFirst = "norm_first", finalNorm = "final_norm"
-        case positional, ropeBase = "rope_base", maxLen = "max_len", dropout, attentionDropout = "attention_dropout"
-        case bias, shareEmbeddings = "share_embeddings", tieOutput = "tie_output"
-        case padId = "pad_id", bosId = "bos_id", eosId = "eos_id", labelSmoothing = "label_smoothing"
+        case positional, sinusoidalLayout = "sinusoidal_layout", ropeBase = "rope_base", maxLen = "max_len"
+        case dropout, attentionDropout = "attention_dropout", bias, scaleEmbedding = "scale_embedding"
+        case embeddingNorm = "embedding_norm", typeVocab = "type_vocab"
+        case shareEmbeddings = "share_embeddings", tieOutput = "tie_output", outputHead = "output_head"
+        case outputTransform = "output_transform", outputBias = "output_bias"
+        case padId = "pad_id", bosId = "bos_id", eosId = "eos_id", decoderStartId = "decoder_start_id"
+        case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing"
     }
 
     /// Missing keys take the defaults above; unknown keys are ignored.
@@ -87,17 +113,51 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         normFirst = try value(.normFirst, d.normFirst)
         finalNorm = try value(.finalNorm, d.finalNorm)
         positional = try value(.positional, d.positional)
+        sinusoidalLayout = try value(.sinusoidalLayout, d.sinusoidalLayout)
         ropeBase = try value(.ropeBase, d.ropeBase)
         maxLen = try value(.maxLen, d.maxLen)
         dropout = try value(.dropout, d.dropout)
         attentionDropout = try c.decodeIfPresent(Float.self, forKey: .attentionDropout)
         bias = try value(.bias, d.bias)
+        scaleEmbedding = try value(.scaleEmbedding, d.scaleEmbedding)
+        embeddingNorm = try value(.embeddingNorm, d.embeddingNorm)
+        typeVocab = try value(.typeVocab, d.typeVocab)
         shareEmbeddings = try value(.shareEmbeddings, d.shareEmbeddings)
         tieOutput = try value(.tieOutput, d.tieOutput)
-        padId = try value(.padId, d.padId)
+        outputHead = try value(.outputHead, d.outputHead)
+        outputTransform = try value(.outputTransform, d.outputTransform)
+        outputBias = try c.decodeIfPresent(Bool.self, forKey: .outputBias)
+        // A missing pad_id is the default 0; an explicit null means the model has none.
+        padId = c.contains(.padId) ? try c.decodeIfPresent(Int.self, forKey: .padId) : d.padId
         bosId = try value(.bosId, d.bosId)
         eosId = try value(.eosId, d.eosId)
+        decoderStartId = try c.decodeIfPresent(Int.self, forKey: .decoderStartId)
+        suppressedIds = try value(.suppressedIds, d.suppressedIds)
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
+    }
+
+    /// Every key is written, optional ones as null, so a saved config reads back the same.
+    public func encode(to encoder: Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(family, forKey: .family); try c.encode(dModel, forKey: .dModel); try c.encode(heads, forKey: .heads)
+        try c.encode(kvHeads, forKey: .kvHeads); try c.encode(attention, forKey: .attention)
+        try c.encode(mlaLatent, forKey: .mlaLatent); try c.encode(mlaRopeDim, forKey: .mlaRopeDim)
+        try c.encode(mlaQueryLatent, forKey: .mlaQueryLatent)
+        try c.encode(encoderLayers, forKey: .encoderLayers); try c.encode(decoderLayers, forKey: .decoderLayers)
+        try c.encode(ff, forKey: .ff); try c.encode(srcVocab, forKey: .srcVocab); try c.encode(tgtVocab, forKey: .tgtVocab)
+        try c.encode(activation, forKey: .activation); try c.encode(norm, forKey: .norm)
+        try c.encode(layerNormEps, forKey: .layerNormEps); try c.encode(normFirst, forKey: .normFirst)
+        try c.encode(finalNorm, forKey: .finalNorm); try c.encode(positional, forKey: .positional)
+        try c.encode(sinusoidalLayout, forKey: .sinusoidalLayout); try c.encode(ropeBase, forKey: .ropeBase)
+        try c.encode(maxLen, forKey: .maxLen); try c.encode(dropout, forKey: .dropout)
+        try c.encode(attentionDropout, forKey: .attentionDropout); try c.encode(bias, forKey: .bias)
+        try c.encode(scaleEmbedding, forKey: .scaleEmbedding); try c.encode(embeddingNorm, forKey: .embeddingNorm)
+        try c.encode(typeVocab, forKey: .typeVocab); try c.encode(shareEmbeddings, forKey: .shareEmbeddings)
+        try c.encode(tieOutput, forKey: .tieOutput); try c.encode(outputHead, forKey: .outputHead)
+        try c.encode(outputTransform, forKey: .outputTransform); try c.encode(outputBias, forKey: .outputBias)
+        try c.encode(padId, forKey: .padId); try c.encode(bosId, forKey: .bosId); try c.encode(eosId, forKey: .eosId)
+        try c.encode(decoderStartId, forKey: .decoderStartId); try c.encode(suppressedIds, forKey: .suppressedIds)
+        try c.encode(labelSmoothing, forKey: .labelSmoothing)
     }
 
     /// Key/value heads actually used by multi-head attention.
@@ -110,6 +170,15 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     }
 
     public var headDimension: Int { dModel / Swift.max(heads, 1) }
+
+    /// The first decoder input of an encoder-decoder.
+    public var startId: Int { decoderStartId ?? bosId }
+
+    /// Whether the output layer has a bias: for an untied layer its Linear's, for a tied one a vector of its own.
+    public var hasOutputBias: Bool { outputBias ?? (tieOutput ? false : bias) }
+
+    /// The vocabulary of the output layer and of the tokens a model reads (the source's for encoder-only).
+    public var outputVocab: Int { family == .encoderOnly ? srcVocab : tgtVocab }
 
     /// Checks every constraint; the error names the key.
     public func validate() throws {
@@ -141,10 +210,18 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1)")
         try require(positional != .rope || headDimension % 2 == 0, "positional rope needs an even head dimension (got \(headDimension))")
         try require(ropeBase > 1, "rope_base must be > 1")
-        let vocab = family == .encoderOnly ? srcVocab : tgtVocab
-        for (name, id) in [("pad_id", padId), ("bos_id", bosId), ("eos_id", eosId)] {
+        try require(typeVocab >= 0, "type_vocab must not be negative (got \(typeVocab))")
+        try require(outputHead || !outputTransform, "output_transform needs output_head")
+        let vocab = outputVocab
+        var ids = [("bos_id", bosId), ("eos_id", eosId)]
+        if let padId { ids.append(("pad_id", padId)) }
+        if let decoderStartId { ids.append(("decoder_start_id", decoderStartId)) }
+        ids += suppressedIds.map { ("suppressed_ids", $0) }
+        for (name, id) in ids {
             try require(id >= 0 && id < vocab, "\(name) (\(id)) must be a token id below the vocabulary size \(vocab)")
         }
+        if family == .encoderDecoder, let padId { try require(padId < srcVocab, "pad_id (\(padId)) must be below src_vocab (\(srcVocab))") }
+        try ModelSize(config: self).checkFits()
     }
 
     /// Each dimension with its upper bound: far above any real model (GPT-3 has d_model 12,288,

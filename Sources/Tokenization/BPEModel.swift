@@ -15,6 +15,9 @@ struct BPEModel: Sendable {
     var fuseUnk = false
     var byteFallback = false
     var ignoreMerges = false
+    /// Put before every symbol but a word's first (`##` in WordPiece-style BPE), and after its last.
+    var continuingSubwordPrefix: [UInt8] = []
+    var endOfWordSuffix: [UInt8] = []
 
     /// Builds a model from a vocabulary (token bytes → id) and merges given as token pairs.
     init(vocab: [([UInt8], Int32)], merges mergePairs: [([UInt8], [UInt8])]) throws(ModelError) {
@@ -56,7 +59,7 @@ struct BPEModel: Sendable {
     /// mapped to GPT-2's byte alphabet; otherwise each Unicode scalar is an initial symbol.
     func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, byteLevel: Bool, merger: inout WordMerger, into out: inout [Int32]) {
         merger.reset()
-        if byteLevel {
+        if byteLevel && continuingSubwordPrefix.isEmpty && endOfWordSuffix.isEmpty {
             if ignoreMerges, let whole = id(of: piece.flatMap { ByteLevelAlphabet.utf8OfByte[Int($0)] }) {
                 out.append(whole)
                 return
@@ -65,27 +68,49 @@ struct BPEModel: Sendable {
                 let id = byteIDs[Int(b)]
                 if id >= 0 { merger.flushUnknown(); merger.append(id) } else { addUnknown(&merger) }
             }
+        } else if byteLevel {
+            let mapped = piece.flatMap { ByteLevelAlphabet.utf8OfByte[Int($0)] }
+            mapped.withUnsafeBufferPointer { addSymbols(of: $0, to: &merger) }
+            if ignoreMerges, let whole = id(of: mapped) { out.append(whole); return }
         } else {
             if ignoreMerges, let whole = id(of: piece) { out.append(whole); return }
-            var i = 0
-            while i < piece.count {
-                let n = UTF8Scalars.length(firstByte: piece[i])
-                let ch = UnsafeBufferPointer(rebasing: piece[i..<min(i + n, piece.count)])
-                if let id = id(of: ch) {
-                    merger.flushUnknown()
-                    merger.append(id)
-                } else if byteFallback, let ids = byteFallbackIDs(ch) {
-                    merger.flushUnknown()
-                    for id in ids { merger.append(id) }
-                } else {
-                    addUnknown(&merger)
-                }
-                i += n
-            }
+            addSymbols(of: piece, to: &merger)
         }
         merger.flushUnknown()
         merger.mergeAll(mergeRanks)
         merger.appendSymbols(to: &out)
+    }
+
+    /// Each Unicode scalar as a symbol (with the prefix and suffix), its bytes as `<0xXX>`
+    /// tokens when it has no token and byte fallback is on, else the unknown token.
+    private func addSymbols(of piece: UnsafeBufferPointer<UInt8>, to merger: inout WordMerger) {
+        let affixes = !continuingSubwordPrefix.isEmpty || !endOfWordSuffix.isEmpty
+        var symbol: [UInt8] = []
+        var i = 0
+        while i < piece.count {
+            let n = min(UTF8Scalars.length(firstByte: piece[i]), piece.count - i)
+            let ch = UnsafeBufferPointer(rebasing: piece[i..<i + n])
+            var found: Int32?
+            if affixes {
+                symbol.removeAll(keepingCapacity: true)
+                if i > 0 { symbol += continuingSubwordPrefix }
+                symbol += ch
+                if i + n == piece.count { symbol += endOfWordSuffix }
+                found = id(of: symbol)
+            } else {
+                found = id(of: ch)
+            }
+            if let id = found {
+                merger.flushUnknown()
+                merger.append(id)
+            } else if byteFallback, let ids = affixes ? symbol.withUnsafeBufferPointer({ byteFallbackIDs($0) }) : byteFallbackIDs(ch) {
+                merger.flushUnknown()
+                for id in ids { merger.append(id) }
+            } else {
+                addUnknown(&merger)
+            }
+            i += n
+        }
     }
 
     private func addUnknown(_ merger: inout WordMerger) {

@@ -5,9 +5,8 @@ import JSONText
 extension BPEModel {
     /// Reads a BPE model object; `invalid` and `unsupported` make errors that name the file.
     static func fromJSON(_ model: JSONValue, invalid: TokenizerJSON.Fail, unsupported: TokenizerJSON.Fail) throws -> BPEModel {
-        if let d = model["dropout"], !d.isNull, d.double != 0 { throw unsupported("BPE dropout") }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let v = model[key], !v.isNull, v.string != "" { throw unsupported("BPE \(key)") }
+        if let d = model["dropout"], !d.isNull, d.double != 0 {
+            throw unsupported("BPE dropout \(d.double.map { "\($0)" } ?? "?") (only null or 0: encoding is deterministic)")
         }
         guard case let .object(vocabMembers)? = model["vocab"] else { throw invalid("model has no \"vocab\" object") }
         let vocab = try TokenizerJSON.vocabulary(vocabMembers, invalid)
@@ -35,11 +34,14 @@ extension BPEModel {
         bpe.fuseUnk = model["fuse_unk"]?.bool ?? false
         bpe.byteFallback = model["byte_fallback"]?.bool ?? false
         bpe.ignoreMerges = model["ignore_merges"]?.bool ?? false
+        bpe.continuingSubwordPrefix = Array((model["continuing_subword_prefix"]?.string ?? "").utf8)
+        bpe.endOfWordSuffix = Array((model["end_of_word_suffix"]?.string ?? "").utf8)
         return bpe
     }
 
     /// The model object as `tokenizers` writes it.
     func json() -> JSONValue {
+        func affix(_ a: [UInt8]) -> JSONValue { a.isEmpty ? .null : .string(String(decoding: a, as: UTF8.self)) }
         var vocab: [(key: String, value: JSONValue)] = []
         for (id, token) in tokens.enumerated() where !token.isEmpty {
             vocab.append((String(decoding: token, as: UTF8.self), .integer(id)))
@@ -50,7 +52,8 @@ extension BPEModel {
         })
         return .object([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", unkToken.map(JSONValue.string) ?? .null),
-            ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(fuseUnk)),
+            ("continuing_subword_prefix", affix(continuingSubwordPrefix)),
+            ("end_of_word_suffix", affix(endOfWordSuffix)), ("fuse_unk", .bool(fuseUnk)),
             ("byte_fallback", .bool(byteFallback)), ("ignore_merges", .bool(ignoreMerges)),
             ("vocab", .object(vocab)), ("merges", mergeList),
         ])

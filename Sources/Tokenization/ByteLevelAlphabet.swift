@@ -31,6 +31,9 @@ enum ByteLevelAlphabet {
     /// The 256 bytes ordered by their characters' code points, the order Hugging Face's trainer gives them ids.
     static let bytesInTokenOrder: [Int] = (0..<256).sorted { scalarOfByte[$0] < scalarOfByte[$1] }
 
+    /// The UTF-8 of the characters standing for `bytes`.
+    static func map(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] { bytes.flatMap { utf8OfByte[Int($0)] } }
+
     /// The bytes a byte-level token string stands for, or nil if a character is outside the alphabet.
     static func bytes(ofToken token: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []

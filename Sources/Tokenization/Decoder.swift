@@ -15,6 +15,15 @@ public enum DecoderStep: Equatable, Sendable {
     case byteFallback
     /// Joins all tokens into one.
     case fuse
+    /// Replaces every match of a regex in each token.
+    case replaceRegex(TokenRegex, content: String)
+    /// WordPiece: tokens after the first lose `prefix` or gain a leading space; `cleanup` undoes
+    /// the spaces BERT's tokenization puts before punctuation and contractions.
+    case wordPiece(prefix: String, cleanup: Bool)
+    /// BPE with an end-of-word suffix: the suffix becomes a space (nothing on the last token).
+    case bpe(suffix: String)
+    /// CTC: repeated tokens collapse, the pad token vanishes, the word delimiter becomes a space.
+    case ctc(padToken: String, wordDelimiter: String, cleanup: Bool)
 
     static func apply(_ steps: [DecoderStep], to tokens: [[UInt8]]) -> [UInt8] {
         var tokens = tokens
@@ -39,6 +48,25 @@ public enum DecoderStep: Equatable, Sendable {
                 for k in tokens.indices { tokens[k] = strip(tokens[k], c, start, stop) }
             case .byteFallback:
                 tokens = byteFallback(tokens)
+            case let .replaceRegex(regex, content):
+                for k in tokens.indices { tokens[k] = regex.replacingMatches(in: tokens[k], with: Array(content.utf8)) }
+            case let .wordPiece(prefix, cleanup):
+                let p = Array(prefix.utf8)
+                for k in tokens.indices {
+                    if k > 0 { tokens[k] = tokens[k].starts(with: p) ? Array(tokens[k][p.count...]) : [0x20] + tokens[k] }
+                    if cleanup { tokens[k] = cleaned(tokens[k]) }
+                }
+            case let .bpe(suffix):
+                let s = Array(suffix.utf8)
+                for k in tokens.indices { tokens[k] = replacing(s, with: k == tokens.count - 1 ? [] : [0x20], in: tokens[k]) }
+            case let .ctc(pad, delimiter, cleanup):
+                var out: [[UInt8]] = []
+                for (k, t) in tokens.enumerated() where k == 0 || tokens[k - 1] != t {
+                    var r = replacing(Array(pad.utf8), with: [], in: t)
+                    if cleanup { r = replacing(Array(delimiter.utf8), with: [0x20], in: cleaned(r)) }
+                    if !r.isEmpty { out.append(r) }
+                }
+                tokens = out
             }
         }
         return tokens.flatMap { $0 }
@@ -47,6 +75,16 @@ public enum DecoderStep: Equatable, Sendable {
     private static func replacing(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8] {
         NormalizerStep.apply([.replace(pattern: String(decoding: pattern, as: UTF8.self),
                                        content: String(decoding: content, as: UTF8.self))], to: bytes)
+    }
+
+    /// `tokenizers`' `wordpiece::cleanup` (transformers' `clean_up_tokenization`), in its order.
+    static func cleaned(_ t: [UInt8]) -> [UInt8] {
+        var out = t
+        for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                       (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            out = replacing(Array(a.utf8), with: Array(b.utf8), in: out)
+        }
+        return out
     }
 
     private static func strip(_ t: [UInt8], _ c: [UInt8], _ start: Int, _ stop: Int) -> [UInt8] {

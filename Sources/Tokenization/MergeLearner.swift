@@ -3,7 +3,8 @@
 /// pairs with stale entries corrected lazily (as Hugging Face's `BpeTrainer` does).
 /// Ties go to the smaller (left id, right id) pair, so the result is deterministic.
 struct MergeLearner {
-    /// Token strings by id: special tokens, the 256 byte tokens in code point order, then merges.
+    /// Token strings by id: the initial vocabulary (for byte-level BPE: special tokens, the 256
+    /// byte tokens in code point order), then merges.
     private(set) var tokens: [[UInt8]]
     private(set) var merges: [(Int32, Int32)] = []
     private var tokenTable = ByteStringTable()
@@ -15,12 +16,25 @@ struct MergeLearner {
     private var whereLists: [[Int32]] = []
     private var heap = BinaryHeap<PairCount>()
 
+    /// A token string that starts with this prefix continues a word (WordPiece's `##`); a
+    /// merge drops it from its right-hand part. Empty for byte-level BPE.
+    private let continuingPrefix: [UInt8]
+
+    /// Byte-level BPE: special tokens, then the 256 byte tokens, over the bytes of `pieces`.
     init(specialTokens: [[UInt8]], words pieces: [(ArraySlice<UInt8>, Int)]) {
         var idOfByte = [Int32](repeating: 0, count: 256)
         for (rank, b) in ByteLevelAlphabet.bytesInTokenOrder.enumerated() { idOfByte[b] = Int32(specialTokens.count + rank) }
-        tokens = specialTokens + ByteLevelAlphabet.bytesInTokenOrder.map { ByteLevelAlphabet.utf8OfByte[$0] }
-        words = pieces.map { bytes, _ in bytes.map { idOfByte[Int($0)] } }
-        wordCounts = pieces.map { Int64($0.1) }
+        self.init(tokens: specialTokens + ByteLevelAlphabet.bytesInTokenOrder.map { ByteLevelAlphabet.utf8OfByte[$0] },
+                  words: pieces.map { bytes, _ in bytes.map { idOfByte[Int($0)] } },
+                  counts: pieces.map { Int64($0.1) }, continuingPrefix: [])
+    }
+
+    /// Any initial vocabulary `tokens`, with `words` already spelled as ids into it.
+    init(tokens initial: [[UInt8]], words: [[Int32]], counts: [Int64], continuingPrefix: [UInt8]) {
+        tokens = initial
+        self.words = words
+        wordCounts = counts
+        self.continuingPrefix = continuingPrefix
         for t in tokens { _ = t.withUnsafeBufferPointer { tokenTable.insert($0) } }
         for (w, word) in words.enumerated() where word.count > 1 {
             for i in 0..<(word.count - 1) { add(PairMap<Int64>.key(word[i], word[i + 1]), wordCounts[w], word: w) }
@@ -41,7 +55,9 @@ struct MergeLearner {
             }
             if count < Int64(minFrequency) { break }
             let a = Int32(truncatingIfNeeded: pair >> 32), b = Int32(truncatingIfNeeded: pair)
-            let merged = tokens[Int(a)] + tokens[Int(b)]
+            let right = tokens[Int(b)]
+            let merged = tokens[Int(a)] + (!continuingPrefix.isEmpty && right.starts(with: continuingPrefix)
+                ? right[continuingPrefix.count...] : right[...])
             let (k, inserted) = merged.withUnsafeBufferPointer { tokenTable.insert($0) }
             if inserted { tokens.append(merged) }
             let c = Int32(k)

@@ -8,11 +8,24 @@ public enum NormalizerStep: Equatable, Sendable {
     case prepend(String)
     /// Replaces every occurrence of a literal string (`Replace` with a `String` pattern).
     case replace(pattern: String, content: String)
+    /// Replaces every match of a regex (`Replace` with a `Regex` pattern).
+    case replaceRegex(TokenRegex, content: String)
+    /// Removes combining marks (general category M), without decomposing first (`StripAccents`).
+    case stripAccents
+    /// BERT's normalizer (`BertNormalizer`); `stripAccents` nil follows `lowercase`.
+    case bert(cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool?, lowercase: Bool)
+    /// Removes leading and/or trailing whitespace (`Strip`).
+    case strip(left: Bool, right: Bool)
 
     /// Applies `steps` in order to UTF-8 `bytes`.
     static func apply(_ steps: [NormalizerStep], to bytes: [UInt8]) -> [UInt8] {
         var out = bytes
         for step in steps {
+            // ASCII text is every normalization form of itself.
+            switch step {
+            case .nfc, .nfd, .nfkc, .nfkd: if out.allSatisfy({ $0 < 0x80 }) { continue }
+            default: break
+            }
             switch step {
             case .nfc: out = Array(String(decoding: out, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
             case .nfd: out = Array(String(decoding: out, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
@@ -21,29 +34,43 @@ public enum NormalizerStep: Equatable, Sendable {
             case .lowercase: out = lowercased(out)
             case let .prepend(s): if !out.isEmpty { out = Array(s.utf8) + out }
             case let .replace(pattern, content): out = replacing(Array(pattern.utf8), with: Array(content.utf8), in: out)
+            case let .replaceRegex(regex, content): out = regex.replacingMatches(in: out, with: Array(content.utf8))
+            case .stripAccents: out = filterScalars(out) { !isMark($0) }
+            case let .bert(clean, chinese, strip, lower): out = BertNormalizer.apply(out, clean, chinese, strip ?? lower, lower)
+            case let .strip(left, right): out = stripped(out, left: left, right: right)
             }
         }
         return out
     }
 
-    /// Full Unicode lowercasing as Rust's `to_lowercase` does it, final sigma included
-    /// (`String.lowercased()` maps every Σ to σ).
-    private static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
-        let scalars = Array(String(decoding: bytes, as: UTF8.self).unicodeScalars)
-        func casedAfterIgnorables<S: Sequence>(_ seq: S) -> Bool where S.Element == Unicode.Scalar {
-            for c in seq where !c.properties.isCaseIgnorable { return c.properties.isCased }
-            return false
-        }
+    /// Lowercasing scalar by scalar, as `tokenizers` does with Rust's `char::to_lowercase`
+    /// (so Σ is always σ: no final-sigma rule), ASCII on a fast path.
+    static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
         var out = ""
-        for (i, c) in scalars.enumerated() {
-            if c.value == 0x3A3 {
-                let final = casedAfterIgnorables(scalars[..<i].reversed()) && !casedAfterIgnorables(scalars[(i + 1)...])
-                out += final ? "\u{3C2}" : "\u{3C3}"
-            } else {
-                out += c.properties.lowercaseMapping
-            }
-        }
+        for c in String(decoding: bytes, as: UTF8.self).unicodeScalars { out += c.properties.lowercaseMapping }
         return Array(out.utf8)
+    }
+
+    static func isMark(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// The scalars of `bytes` that `keep` accepts.
+    static func filterScalars(_ bytes: [UInt8], _ keep: (Unicode.Scalar) -> Bool) -> [UInt8] {
+        var out = String.UnicodeScalarView()
+        for c in String(decoding: bytes, as: UTF8.self).unicodeScalars where keep(c) { out.append(c) }
+        return Array(String(out).utf8)
+    }
+
+    private static func stripped(_ bytes: [UInt8], left: Bool, right: Bool) -> [UInt8] {
+        var scalars = Substring(String(decoding: bytes, as: UTF8.self)).unicodeScalars
+        if left { while let c = scalars.first, c.properties.isWhitespace { scalars.removeFirst() } }
+        if right { while let c = scalars.last, c.properties.isWhitespace { scalars.removeLast() } }
+        return Array(String(scalars).utf8)
     }
 
     private static func replacing(_ pattern: [UInt8], with content: [UInt8], in bytes: [UInt8]) -> [UInt8] {

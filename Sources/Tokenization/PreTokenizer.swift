@@ -4,10 +4,12 @@ public enum SplitBehavior: String, Sendable {
     case mergedWithNext = "MergedWithNext", contiguous = "Contiguous"
 }
 
-/// What a `Split` pre-tokenizer looks for: a literal string or GPT-2's regex.
+/// What a `Split` pre-tokenizer looks for: a literal string or a regex (GPT-2's own on a
+/// hand-written fast path).
 public enum SplitPattern: Equatable, Sendable {
     case literal(String)
     case gpt2
+    case regex(TokenRegex)
 }
 
 /// When Metaspace adds its marker before a piece.
@@ -24,39 +26,61 @@ public enum PreTokenizerStep: Equatable, Sendable {
     case whitespaceSplit
     /// Replaces spaces with `replacement` (SentencePiece's `▁`) and splits before each one.
     case metaspace(replacement: String, prependScheme: PrependScheme, split: Bool)
-    /// Byte-level BPE input: pieces are handed to the model as bytes. Must come last.
+    /// Byte-level BPE input: bytes become GPT-2's byte characters (handed to the model as raw
+    /// bytes when this step comes last).
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
+    /// BERT's: whitespace removed, each punctuation character alone (`BertPreTokenizer`).
+    case bert
+    /// Numbers (Unicode N*) split off, each digit alone or in runs (`Digits`).
+    case digits(individual: Bool)
+    /// Splits on one character, which is removed (`CharDelimiterSplit`).
+    case charDelimiter(String)
 }
 
 /// Runs pre-tokenizer steps over a byte buffer, keeping pieces as ranges into it.
 struct PreTokenizer {
     let steps: [PreTokenizerStep]
+    /// ByteLevel steps before this index map text to byte characters; a final one leaves that to the model.
+    private let mappingEnd: Int
     /// Scratch: (start, end, isMatch) events of the piece being split.
     private var events: [(Int, Int, Bool)] = []
     private var folded: [(Int, Int)] = []
+    /// A matcher for each regex step, by step index.
+    private var matchers: [Int: RegexMatcher] = [:]
+    /// Whether the text being cut starts the input (Metaspace's `first` scheme).
+    private var atStart = true
 
-    init(steps: [PreTokenizerStep]) { self.steps = steps }
+    /// `rawBytesToModel`: the last step is ByteLevel and the model takes raw bytes.
+    init(steps: [PreTokenizerStep], rawBytesToModel: Bool = false) {
+        self.steps = steps
+        mappingEnd = rawBytesToModel ? steps.count - 1 : steps.count
+        for (k, step) in steps.enumerated() {
+            if case let .split(.regex(r), _, _) = step { matchers[k] = RegexMatcher(r) }
+        }
+    }
 
     /// Cuts `bytes` into `pieces`; returns the buffer the ranges index (rebuilt by steps that edit text).
-    mutating func run(_ bytes: [UInt8], into pieces: inout [Range<Int>]) -> [UInt8] {
+    mutating func run(_ bytes: [UInt8], into pieces: inout [Range<Int>], atStart: Bool = true) -> [UInt8] {
         pieces.removeAll(keepingCapacity: true)
         if !bytes.isEmpty { pieces.append(0..<bytes.count) }
+        self.atStart = atStart
         var buffer = bytes
-        for step in steps {
+        for (k, step) in steps.enumerated() {
             switch step {
             case let .metaspace(replacement, scheme, split):
                 buffer = applyMetaspace(buffer, &pieces, Array(replacement.utf8), scheme, split)
             case let .byteLevel(addPrefixSpace, useRegex):
                 if addPrefixSpace { buffer = prependSpace(buffer, &pieces) }
-                if useRegex { buffer = splitEach(buffer, &pieces, step) }
+                if useRegex { buffer = splitEach(buffer, &pieces, step, k) }
+                if k < mappingEnd { buffer = mapBytes(buffer, &pieces) }
             default:
-                buffer = splitEach(buffer, &pieces, step)
+                buffer = splitEach(buffer, &pieces, step, k)
             }
         }
         return buffer
     }
 
-    private mutating func splitEach(_ buffer: [UInt8], _ pieces: inout [Range<Int>], _ step: PreTokenizerStep) -> [UInt8] {
+    private mutating func splitEach(_ buffer: [UInt8], _ pieces: inout [Range<Int>], _ step: PreTokenizerStep, _ index: Int) -> [UInt8] {
         let input = pieces
         pieces.removeAll(keepingCapacity: true)
         buffer.withUnsafeBufferPointer { p in
@@ -70,6 +94,24 @@ struct PreTokenizer {
                 case let .split(.gpt2, b, invert):
                     GPT2Split.scan(p, r.lowerBound, r.upperBound) { events.append(($0, $1, !invert)) }
                     behavior = b
+                case let .split(.regex, b, invert):
+                    findRegex(p, r, index)
+                    if invert { for k in events.indices { events[k].2.toggle() } }
+                    behavior = b
+                case .bert:
+                    // Whitespace removed, then punctuation isolated: one pass, as neither overlaps.
+                    findChars(p, r) { CharClass.of($0) & (CharClass.whitespace | CharClass.punctuation) != 0 }
+                    for k in events.indices where events[k].2 {
+                        let (c, _) = UTF8Scalars.decode(p, at: events[k].0)
+                        if CharClass.of(c) & CharClass.whitespace == 0 { events[k].2 = false }
+                    }
+                    behavior = .removed
+                case let .digits(individual):
+                    findChars(p, r) { CharClass.of($0) & CharClass.number != 0 }
+                    behavior = individual ? .isolated : .contiguous
+                case let .charDelimiter(d):
+                    let delimiter = d.unicodeScalars.first?.value ?? 0
+                    findChars(p, r) { $0 == delimiter }; behavior = .removed
                 case let .punctuation(b):
                     findChars(p, r) { CharClass.of($0) & CharClass.punctuation != 0 }; behavior = b
                 case .whitespaceSplit:
@@ -105,6 +147,20 @@ struct PreTokenizer {
             }
         }
         if last < r.upperBound { events.append((last, r.upperBound, false)) }
+    }
+
+    /// Matches of the step's regex with the gaps between them (Oniguruma's `find_iter` events).
+    private mutating func findRegex(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ index: Int) {
+        guard var m = matchers[index] else { return }
+        matchers[index] = nil  // keep the matcher's buffers uniquely referenced while it runs
+        var last = r.lowerBound
+        m.forEachMatch(p, r.lowerBound, r.upperBound) { s, e in
+            if last < s { events.append((last, s, false)) }
+            events.append((s, e, true))
+            last = e
+        }
+        if last < r.upperBound { events.append((last, r.upperBound, false)) }
+        matchers[index] = m
     }
 
     /// Each character matching `isDelimiter` is its own match.
@@ -180,13 +236,25 @@ struct PreTokenizer {
         for r in pieces {
             let start = out.count
             let startsWithMarker = buffer[r].starts(with: replacement) || buffer[r].first == 0x20
-            let prepend = scheme == .always || (scheme == .first && r.lowerBound == 0)
+            let prepend = scheme == .always || (scheme == .first && r.lowerBound == 0 && atStart)
             if prepend && !startsWithMarker { out += replacement }
             for b in buffer[r] { if b == 0x20 { out += replacement } else { out.append(b) } }
             rebuilt.append(start..<out.count)
         }
         pieces = rebuilt
-        return split ? splitEach(out, &pieces, .split(.literal(String(decoding: replacement, as: UTF8.self)), .mergedWithNext, invert: false)) : out
+        return split ? splitEach(out, &pieces, .split(.literal(String(decoding: replacement, as: UTF8.self)), .mergedWithNext, invert: false), -1) : out
+    }
+
+    /// ByteLevel before other steps: every byte becomes its byte-level character.
+    private func mapBytes(_ buffer: [UInt8], _ pieces: inout [Range<Int>]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(buffer.count * 2)
+        for k in pieces.indices {
+            let start = out.count
+            for b in buffer[pieces[k]] { out += ByteLevelAlphabet.utf8OfByte[Int(b)] }
+            pieces[k] = start..<out.count
+        }
+        return out
     }
 
     /// ByteLevel's `add_prefix_space`: a space before each piece that lacks one.

@@ -8,7 +8,9 @@ public enum TokenizationError: Error, CustomStringConvertible, Equatable {
     case malformedJSON(file: String, line: Int, reason: String)
     /// A tokenizer.json that is JSON but not a tokenizer we understand.
     case invalidTokenizer(file: String, reason: String)
-    /// A tokenizer.json component (model, normalizer, pre-tokenizer, ...) we do not implement.
+    /// A tokenizer.json component (model, normalizer, pre-tokenizer, ...) we do not implement;
+    /// `component` says where in the file and what, e.g. `pre_tokenizer.pretokenizers[2]:
+    /// unsupported pre-tokenizer type "Foo"`.
     case unsupported(file: String, component: String)
     /// Training was asked for something impossible.
     case invalidTrainingOptions(String)
@@ -19,7 +21,7 @@ public enum TokenizationError: Error, CustomStringConvertible, Equatable {
         case let .io(path, reason): return "\(path): \(reason)"
         case let .malformedJSON(file, line, reason): return "\(file):\(line): malformed JSON: \(reason)"
         case let .invalidTokenizer(file, reason): return "\(file): invalid tokenizer: \(reason)"
-        case let .unsupported(file, component): return "\(file): unsupported tokenizer component: \(component)"
+        case let .unsupported(file, component): return "\(file): \(component)"
         case let .invalidTrainingOptions(reason): return "invalid training options: \(reason)"
         }
     }

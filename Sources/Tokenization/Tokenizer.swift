@@ -1,30 +1,34 @@
 import Dispatch
 
-/// A token outside the BPE model's merges: special tokens like `<pad>` (Hugging Face's added tokens).
-struct AddedToken: Sendable, Equatable {
-    var id: Int32
-    var content: String
-    var special: Bool
-}
-
-/// A subword tokenizer: normalizer → pre-tokenizer → subword model → post-processor, and back
-/// through the decoder; saved and loaded as Hugging Face `tokenizer.json`.
+/// A subword tokenizer: added tokens → normalizer → pre-tokenizer → subword model →
+/// post-processor, and back through the decoder; saved and loaded as Hugging Face
+/// `tokenizer.json`, and matching `tokenizers` id for id.
 ///
-/// Text is encoded as text: a literal `<eos>` in the input becomes ordinary tokens,
-/// never the special id, so `decode(encode(s)) == s` for every string.
+/// As in `tokenizers`, added tokens written in the input are found there: a literal `<eos>`
+/// encodes as the `<eos>` id unless `encodeSpecialTokens` is set, which keeps special tokens
+/// text (so `decode(encode(s)) == s` for every string).
 public struct Tokenizer: Sendable {
     let model: SubwordModel
     public let normalizer: [NormalizerStep]
     public let preTokenizer: [PreTokenizerStep]
+    public let postProcessor: [PostProcessorStep]
     public let decoder: [DecoderStep]
-    let addedTokens: [AddedToken]
-    /// Ids the post-processor puts around a sequence when special tokens are asked for.
+    let addedVocabulary: AddedVocabulary
+    var addedTokens: [AddedToken] { addedVocabulary.tokens }
+    /// Special tokens in the input are encoded as text (`tokenizers`' `encode_special_tokens`).
+    public var encodeSpecialTokens = false
+    /// Ids the post-processor puts around a single sequence when special tokens are asked for.
     public let prefixIDs: [Int32]
     public let suffixIDs: [Int32]
+    /// The roles special tokens play; their ids below (nil where the tokenizer has none).
+    public let specialTokens: SpecialTokens
     public let padID: Int32?
     public let bosID: Int32?
     public let eosID: Int32?
     public let unkID: Int32?
+    public let clsID: Int32?
+    public let sepID: Int32?
+    public let maskID: Int32?
     /// One more than the largest id (model vocabulary and added tokens).
     public let vocabSize: Int
     /// Token string of each id for decoding, and whether it is special.
@@ -33,39 +37,58 @@ public struct Tokenizer: Sendable {
     let byteLevel: Bool
     let preTokenizerBody: [PreTokenizerStep]
 
-    init(model: SubwordModel, normalizer: [NormalizerStep], preTokenizer: [PreTokenizerStep], decoder: [DecoderStep],
-         addedTokens: [AddedToken], prefixIDs: [Int32], suffixIDs: [Int32], specialTokens: SpecialTokens) {
+    init(model: SubwordModel, normalizer: [NormalizerStep], preTokenizer: [PreTokenizerStep], postProcessor: [PostProcessorStep],
+         decoder: [DecoderStep], addedTokens: [AddedToken], specialTokens: SpecialTokens) {
         self.model = model
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
+        self.postProcessor = postProcessor
         self.decoder = decoder
-        self.addedTokens = addedTokens
-        self.prefixIDs = prefixIDs
-        self.suffixIDs = suffixIDs
+        addedVocabulary = AddedVocabulary(addedTokens) { normalizer.isEmpty ? $0 : NormalizerStep.apply(normalizer, to: $0) }
         var surface = model.tokens
         let maxAdded = addedTokens.map { Int($0.id) }.max() ?? -1
         if maxAdded >= surface.count { surface += Array(repeating: [], count: maxAdded + 1 - surface.count) }
         var isSpecial = [Bool](repeating: false, count: surface.count)
         for t in addedTokens {
-            surface[Int(t.id)] = Array(t.content.utf8)
+            // A normalized token reads back in its normalized form, as in `tokenizers`.
+            let content = Array(t.content.utf8)
+            surface[Int(t.id)] = t.normalized && !normalizer.isEmpty ? NormalizerStep.apply(normalizer, to: content) : content
             isSpecial[Int(t.id)] = t.special
         }
         self.surface = surface
         self.isSpecial = isSpecial
         vocabSize = surface.count
-        func find(_ s: String) -> Int32? {
-            addedTokens.first { Array($0.content.utf8) == Array(s.utf8) }?.id ?? model.id(of: Array(s.utf8))
+        // The ids around a one-token sequence, marked -1.
+        let wrapped = PostProcessorStep.apply(postProcessor, [Encoding(ids: [-1], typeIDs: [0])], addSpecial: true).ids
+        let mark = wrapped.firstIndex(of: -1) ?? wrapped.count
+        prefixIDs = Array(wrapped[..<mark])
+        suffixIDs = mark < wrapped.count ? Array(wrapped[(mark + 1)...]) : []
+        self.specialTokens = specialTokens
+        func find(_ s: String?) -> Int32? {
+            guard let s else { return nil }
+            return addedTokens.first { Array($0.content.utf8) == Array(s.utf8) }?.id ?? model.id(of: Array(s.utf8))
         }
         padID = find(specialTokens.pad)
         bosID = find(specialTokens.bos)
         eosID = find(specialTokens.eos)
         unkID = find(specialTokens.unk)
+        clsID = find(specialTokens.cls)
+        sepID = find(specialTokens.sep)
+        maskID = find(specialTokens.mask)
         if case .byteLevel = preTokenizer.last {
             byteLevel = true
         } else {
             byteLevel = false
         }
         preTokenizerBody = Tokenizer.cuttingSteps(preTokenizer)
+    }
+
+    /// The same tokenizer with other special-token roles.
+    func withRoles(_ roles: SpecialTokens) -> Tokenizer {
+        var t = Tokenizer(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: postProcessor,
+                          decoder: decoder, addedTokens: addedTokens, specialTokens: roles)
+        t.encodeSpecialTokens = encodeSpecialTokens
+        return t
     }
 
     /// The steps that cut text: a final ByteLevel step without regex or prefix space cuts nothing.
@@ -89,6 +112,33 @@ public struct Tokenizer: Sendable {
     public func encode(_ text: String, addSpecial: Bool = false) -> [Int32] {
         var encoder = Encoder(self)
         return encoder.encode(text, addSpecial: addSpecial)
+    }
+
+    /// Ids and type ids of `text`, or of the pair `text`, `pair` (BERT's sentence pairs), put
+    /// together by the post-processor; special tokens only with `addSpecial`.
+    public func encode(_ text: String, pair: String?, addSpecial: Bool = true) -> Encoding {
+        var encoder = Encoder(self)
+        var parts = [Encoding(ids: encoder.encodeSequence(text), typeIDs: [])]
+        parts[0].typeIDs = Array(repeating: 0, count: parts[0].ids.count)
+        if let pair {
+            let ids = encoder.encodeSequence(pair)
+            parts.append(Encoding(ids: ids, typeIDs: Array(repeating: 1, count: ids.count)))
+        }
+        return PostProcessorStep.apply(postProcessor, parts, addSpecial: addSpecial)
+    }
+
+    /// The normalizer's output for `text` (`normalizer.normalize_str`).
+    public func normalize(_ text: String) -> String {
+        String(decoding: normalizer.isEmpty ? Array(text.utf8) : NormalizerStep.apply(normalizer, to: Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// The pieces the pre-tokenizer cuts `text` into (`pre_tokenizer.pre_tokenize_str`), as text;
+    /// a final ByteLevel step shows its byte characters.
+    public func preTokenize(_ text: String) -> [String] {
+        var pre = PreTokenizer(steps: preTokenizer)
+        var pieces: [Range<Int>] = []
+        let buffer = pre.run(Array(text.utf8), into: &pieces)
+        return pieces.map { String(decoding: buffer[$0], as: UTF8.self) }
     }
 
     /// Encodes each text on `threads` threads; the result equals mapping `encode` over them.
@@ -142,20 +192,45 @@ struct Encoder {
 
     init(_ tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
-        preTokenizer = PreTokenizer(steps: tokenizer.preTokenizerBody)
+        preTokenizer = PreTokenizer(steps: tokenizer.preTokenizerBody, rawBytesToModel: tokenizer.byteLevel)
     }
 
     mutating func encode(_ text: String, addSpecial: Bool) -> [Int32] {
+        let ids = encodeSequence(text)
+        guard addSpecial else { return ids }
+        return tokenizer.prefixIDs + ids + tokenizer.suffixIDs
+    }
+
+    /// The ids of one sequence: added tokens cut out, the text between them normalized,
+    /// normalized added tokens cut out of that, the rest pre-tokenized and run through the model.
+    mutating func encodeSequence(_ text: String) -> [Int32] {
         var out: [Int32] = []
-        if addSpecial { out += tokenizer.prefixIDs }
-        var bytes = Array(text.utf8)
-        if !tokenizer.normalizer.isEmpty { bytes = NormalizerStep.apply(tokenizer.normalizer, to: bytes) }
-        let buffer = preTokenizer.run(bytes, into: &pieces)
+        let bytes = Array(text.utf8)
+        let added = tokenizer.addedVocabulary
+        let skip = tokenizer.encodeSpecialTokens
+        let segments = added.hasRawTokens ? added.split(bytes, normalizedTokens: false, skipSpecial: skip) : [(0..<bytes.count, nil)]
+        for (range, id) in segments {
+            if let id { out.append(id); continue }
+            var normalized = Array(bytes[range])
+            if !tokenizer.normalizer.isEmpty { normalized = NormalizerStep.apply(tokenizer.normalizer, to: normalized) }
+            if added.hasNormalizedTokens {
+                for (sub, id) in added.split(normalized, normalizedTokens: true, skipSpecial: skip) {
+                    if let id { out.append(id); continue }
+                    encodeText(Array(normalized[sub]), atStart: range.lowerBound == 0 && sub.lowerBound == 0, into: &out)
+                }
+            } else {
+                encodeText(normalized, atStart: range.lowerBound == 0, into: &out)
+            }
+        }
+        return out
+    }
+
+    private mutating func encodeText(_ normalized: [UInt8], atStart: Bool, into out: inout [Int32]) {
+        guard !normalized.isEmpty else { return }
+        let buffer = preTokenizer.run(normalized, into: &pieces, atStart: atStart)
         buffer.withUnsafeBufferPointer { p in
             for r in pieces { encodePiece(UnsafeBufferPointer(rebasing: p[r]), into: &out) }
         }
-        if addSpecial { out += tokenizer.suffixIDs }
-        return out
     }
 
     private mutating func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [Int32]) {

@@ -7,15 +7,36 @@ enum TokenizerJSON {
     /// Ids index dense tables, so a stray huge id must not allocate gigabytes.
     static let maxID = 1 << 24
 
-    /// A `"vocab": {token: id}` object as (token bytes, id) pairs, every id in 0..<maxID.
+    /// A `"vocab": {token: id}` object as (token bytes, id) pairs, every id in 0..<maxID, no
+    /// token or id twice.
     static func vocabulary(_ members: [(key: String, value: JSONValue)], _ invalid: Fail) throws -> [([UInt8], Int32)] {
         var vocab: [([UInt8], Int32)] = []
         vocab.reserveCapacity(members.count)
+        var seen = ByteStringTable(capacity: members.count)
+        var owner: [Int32: String] = [:]
         for (token, idValue) in members {
             guard let id = idValue.int, (0..<maxID).contains(id) else { throw invalid("vocab id of \"\(token)\" is not an integer in 0..<\(maxID)") }
-            vocab.append((Array(token.utf8), Int32(id)))
+            let bytes = Array(token.utf8)
+            if !bytes.withUnsafeBufferPointer({ seen.insert($0).inserted }) { throw invalid("vocab lists \"\(token)\" twice") }
+            if let other = owner.updateValue(token, forKey: Int32(id)) { throw invalid("vocab gives id \(id) to both \"\(other)\" and \"\(token)\"") }
+            vocab.append((bytes, Int32(id)))
+        }
+        if let top = vocab.map(\.1).max(), Int(top) >= sparseLimit(vocab.count) {
+            throw invalid("vocab ids reach \(top) for only \(vocab.count) tokens")
         }
         return vocab
+    }
+
+    /// Ids index dense tables: a vocabulary may skip ids, but not so many that its tables dwarf it.
+    static func sparseLimit(_ count: Int) -> Int { 2 * count + 65_536 }
+
+    /// The `"vocab"` object of a model: tokens in id order.
+    static func vocabularyJSON(_ tokens: [[UInt8]]) -> JSONValue {
+        var vocab: [(key: String, value: JSONValue)] = []
+        for (id, token) in tokens.enumerated() where !token.isEmpty {
+            vocab.append((String(decoding: token, as: UTF8.self), .integer(id)))
+        }
+        return .object(vocab)
     }
 
     static func sequence(_ key: String, _ items: [JSONValue]) -> JSONValue {
@@ -26,31 +47,55 @@ enum TokenizerJSON {
         }
     }
 
-    /// Flattens `Sequence` components into their parts, for any of the three pipelines.
-    private static func flatten(_ j: JSONValue?, _ key: String) -> [JSONValue] {
+    /// Flattens `Sequence` components into their parts, each with its path in the file
+    /// (`pre_tokenizer.pretokenizers[2]`), for any of the pipelines.
+    static func flatten(_ j: JSONValue?, _ key: String, path: String) -> [(JSONValue, String)] {
         guard let j, !j.isNull else { return [] }
-        if j["type"]?.string == "Sequence" { return (j[key]?.array ?? []).flatMap { flatten($0, key) } }
-        return [j]
+        if j["type"]?.string == "Sequence" {
+            return (j[key]?.array ?? []).enumerated().flatMap { flatten($1, key, path: "\(path).\(key)[\($0)]") }
+        }
+        return [(j, path)]
     }
 
     private static func stringPattern(_ j: JSONValue?) -> String? { j?["String"]?.string }
 
+    /// A `{"Regex": …}` pattern compiled, or an error naming where it is.
+    private static func regexPattern(_ j: JSONValue?, _ path: String, _ invalid: Fail) throws -> TokenRegex? {
+        guard let r = j?["Regex"]?.string else { return nil }
+        do throws(RegexSyntaxError) { return try TokenRegex(r) } catch { throw invalid("\(path).pattern: \(error)") }
+    }
+
+    private static func patternText(_ j: JSONValue?) -> String {
+        guard let j else { return "nothing" }
+        var o: [UInt8] = []
+        j.write(to: &o)
+        return String(decoding: o, as: UTF8.self)
+    }
+
     // MARK: normalizer
 
-    static func normalizer(_ j: JSONValue?, _ unsupported: Fail) throws -> [NormalizerStep] {
-        try flatten(j, "normalizers").map { n in
-            switch n["type"]?.string ?? "?" {
+    static func normalizer(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> [NormalizerStep] {
+        try flatten(j, "normalizers", path: "normalizer").map { (n, path) in
+            let type = n["type"]?.string ?? "?"
+            switch type {
             case "NFC": return .nfc
             case "NFD": return .nfd
             case "NFKC": return .nfkc
             case "NFKD": return .nfkd
             case "Lowercase": return .lowercase
+            case "StripAccents": return .stripAccents
+            case "Strip": return .strip(left: n["strip_left"]?.bool ?? true, right: n["strip_right"]?.bool ?? true)
+            case "BertNormalizer":
+                return .bert(cleanText: n["clean_text"]?.bool ?? true, handleChineseChars: n["handle_chinese_chars"]?.bool ?? true,
+                             stripAccents: n["strip_accents"]?.bool, lowercase: n["lowercase"]?.bool ?? true)
             case "Prepend": if let p = n["prepend"]?.string { return .prepend(p) }
             case "Replace":
-                if let p = stringPattern(n["pattern"]), let c = n["content"]?.string { return .replace(pattern: p, content: c) }
-            default: break
+                guard let c = n["content"]?.string else { break }
+                if let p = stringPattern(n["pattern"]) { return .replace(pattern: p, content: c) }
+                if let r = try regexPattern(n["pattern"], path, invalid) { return .replaceRegex(r, content: c) }
+            default: throw unsupported("\(path): unsupported normalizer type \"\(type)\"")
             }
-            throw unsupported("normalizer \(n["type"]?.string ?? "?")")
+            throw invalid("\(path): \(type) normalizer lacks a required field")
         }
     }
 
@@ -61,38 +106,59 @@ enum TokenizerJSON {
         case .nfkc: return .object([("type", .string("NFKC"))])
         case .nfkd: return .object([("type", .string("NFKD"))])
         case .lowercase: return .object([("type", .string("Lowercase"))])
+        case .stripAccents: return .object([("type", .string("StripAccents"))])
+        case let .strip(l, r): return .object([("type", .string("Strip")), ("strip_left", .bool(l)), ("strip_right", .bool(r))])
+        case let .bert(clean, chinese, strip, lower):
+            return .object([("type", .string("BertNormalizer")), ("clean_text", .bool(clean)), ("handle_chinese_chars", .bool(chinese)),
+                            ("strip_accents", strip.map(JSONValue.bool) ?? .null), ("lowercase", .bool(lower))])
         case let .prepend(p): return .object([("type", .string("Prepend")), ("prepend", .string(p))])
         case let .replace(p, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
+        case let .replaceRegex(r, c):
+            return .object([("type", .string("Replace")), ("pattern", .object([("Regex", .string(r.pattern))])), ("content", .string(c))])
         }
     }
 
     // MARK: pre-tokenizer
 
-    static func preTokenizer(_ j: JSONValue?, _ unsupported: Fail) throws -> [PreTokenizerStep] {
-        try flatten(j, "pretokenizers").map { p in
+    static func preTokenizer(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> [PreTokenizerStep] {
+        try flatten(j, "pretokenizers", path: "pre_tokenizer").map { (p, path) in
             let type = p["type"]?.string ?? "?"
-            let behavior = p["behavior"]?.string.flatMap(SplitBehavior.init(rawValue:))
+            let behaviorName = p["behavior"]?.string
+            let behavior = behaviorName.flatMap(SplitBehavior.init(rawValue:))
+            if let behaviorName, behavior == nil { throw invalid("\(path): unknown split behavior \"\(behaviorName)\"") }
             switch type {
             case "ByteLevel":
                 return .byteLevel(addPrefixSpace: p["add_prefix_space"]?.bool ?? true, useRegex: p["use_regex"]?.bool ?? true)
             case "Whitespace": return .whitespace
             case "WhitespaceSplit": return .whitespaceSplit
+            case "BertPreTokenizer": return .bert
+            case "Digits": return .digits(individual: p["individual_digits"]?.bool ?? false)
+            case "CharDelimiterSplit":
+                if let d = p["delimiter"]?.string, d.unicodeScalars.count == 1 { return .charDelimiter(d) }
             case "Punctuation": return .punctuation(behavior ?? .isolated)
             case "Metaspace":
                 guard let r = p["replacement"]?.string else { break }
-                var scheme = p["prepend_scheme"]?.string.flatMap(PrependScheme.init(rawValue:)) ?? .always
-                if p["prepend_scheme"] == nil, let add = p["add_prefix_space"]?.bool { scheme = add ? .always : .never }
+                var scheme = PrependScheme.always
+                if let name = p["prepend_scheme"]?.string {
+                    guard let s = PrependScheme(rawValue: name) else { throw invalid("\(path): unknown prepend_scheme \"\(name)\"") }
+                    scheme = s
+                }
+                if p["add_prefix_space"]?.bool == false {
+                    if p["prepend_scheme"] != nil && scheme != .never { throw invalid("\(path): add_prefix_space does not match prepend_scheme") }
+                    scheme = .never
+                }
                 return .metaspace(replacement: r, prependScheme: scheme, split: p["split"]?.bool ?? true)
             case "Split":
                 guard let behavior else { break }
                 let invert = p["invert"]?.bool ?? false
-                if let s = stringPattern(p["pattern"]), !s.isEmpty { return .split(.literal(s), behavior, invert: invert) }
+                if let s = stringPattern(p["pattern"]) { return .split(.literal(s), behavior, invert: invert) }
                 if p["pattern"]?["Regex"]?.string == Tokenizer.gpt2Pattern { return .split(.gpt2, behavior, invert: invert) }
-                throw unsupported("Split pattern \(p["pattern"].map { j in var o: [UInt8] = []; j.write(to: &o); return String(decoding: o, as: UTF8.self) } ?? "?") (only literal strings and GPT-2's regex)")
-            default: break
+                if let r = try regexPattern(p["pattern"], path, invalid) { return .split(.regex(r), behavior, invert: invert) }
+                throw invalid("\(path): Split pattern is \(patternText(p["pattern"])), not {\"String\": …} or {\"Regex\": …}")
+            default: throw unsupported("\(path): unsupported pre-tokenizer type \"\(type)\"")
             }
-            throw unsupported("pre-tokenizer \(type)")
+            throw invalid("\(path): \(type) pre-tokenizer lacks a required field")
         }
     }
 
@@ -103,12 +169,16 @@ enum TokenizerJSON {
             switch pattern {
             case let .literal(s): pat = .object([("String", .string(s))])
             case .gpt2: pat = .object([("Regex", .string(Tokenizer.gpt2Pattern))])
+            case let .regex(r): pat = .object([("Regex", .string(r.pattern))])
             }
             return .object([("type", .string("Split")), ("pattern", pat), ("behavior", .string(behavior.rawValue)),
                             ("invert", .bool(invert))])
         case let .punctuation(b): return .object([("type", .string("Punctuation")), ("behavior", .string(b.rawValue))])
         case .whitespace: return .object([("type", .string("Whitespace"))])
         case .whitespaceSplit: return .object([("type", .string("WhitespaceSplit"))])
+        case .bert: return .object([("type", .string("BertPreTokenizer"))])
+        case let .digits(individual): return .object([("type", .string("Digits")), ("individual_digits", .bool(individual))])
+        case let .charDelimiter(d): return .object([("type", .string("CharDelimiterSplit")), ("delimiter", .string(d))])
         case let .metaspace(r, scheme, split):
             return .object([("type", .string("Metaspace")), ("replacement", .string(r)),
                             ("prepend_scheme", .string(scheme.rawValue)), ("split", .bool(split))])
@@ -120,26 +190,34 @@ enum TokenizerJSON {
 
     // MARK: decoder
 
-    static func decoder(_ j: JSONValue?, _ unsupported: Fail) throws -> [DecoderStep] {
-        try flatten(j, "decoders").map { d in
-            switch d["type"]?.string ?? "?" {
+    static func decoder(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> [DecoderStep] {
+        try flatten(j, "decoders", path: "decoder").map { (d, path) in
+            let type = d["type"]?.string ?? "?"
+            switch type {
             case "ByteLevel": return .byteLevel
             case "Fuse": return .fuse
             case "ByteFallback": return .byteFallback
             case "Metaspace":
                 guard let r = d["replacement"]?.string else { break }
                 var scheme = d["prepend_scheme"]?.string.flatMap(PrependScheme.init(rawValue:)) ?? .always
-                if d["prepend_scheme"] == nil, let add = d["add_prefix_space"]?.bool { scheme = add ? .always : .never }
+                if d["add_prefix_space"]?.bool == false { scheme = .never }
                 return .metaspace(replacement: r, prependScheme: scheme)
             case "Strip":
-                if let c = d["content"]?.string, let s = d["start"]?.int, let e = d["stop"]?.int {
+                if let c = d["content"]?.string, let s = d["start"]?.int, let e = d["stop"]?.int, s >= 0, e >= 0 {
                     return .strip(content: c, start: s, stop: e)
                 }
             case "Replace":
-                if let p = stringPattern(d["pattern"]), let c = d["content"]?.string { return .replace(pattern: p, content: c) }
-            default: break
+                guard let c = d["content"]?.string else { break }
+                if let p = stringPattern(d["pattern"]) { return .replace(pattern: p, content: c) }
+                if let r = try regexPattern(d["pattern"], path, invalid) { return .replaceRegex(r, content: c) }
+            case "WordPiece": return .wordPiece(prefix: d["prefix"]?.string ?? "##", cleanup: d["cleanup"]?.bool ?? true)
+            case "BPEDecoder": return .bpe(suffix: d["suffix"]?.string ?? "</w>")
+            case "CTC":
+                return .ctc(padToken: d["pad_token"]?.string ?? "<pad>", wordDelimiter: d["word_delimiter_token"]?.string ?? "|",
+                            cleanup: d["cleanup"]?.bool ?? true)
+            default: throw unsupported("\(path): unsupported decoder type \"\(type)\"")
             }
-            throw unsupported("decoder \(d["type"]?.string ?? "?")")
+            throw invalid("\(path): \(type) decoder lacks a required field")
         }
     }
 
@@ -158,41 +236,14 @@ enum TokenizerJSON {
                             ("stop", .integer(e))])
         case let .replace(p, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
+        case let .replaceRegex(r, c):
+            return .object([("type", .string("Replace")), ("pattern", .object([("Regex", .string(r.pattern))])), ("content", .string(c))])
+        case let .wordPiece(p, cleanup):
+            return .object([("type", .string("WordPiece")), ("prefix", .string(p)), ("cleanup", .bool(cleanup))])
+        case let .bpe(suffix): return .object([("type", .string("BPEDecoder")), ("suffix", .string(suffix))])
+        case let .ctc(pad, delimiter, cleanup):
+            return .object([("type", .string("CTC")), ("pad_token", .string(pad)), ("word_delimiter_token", .string(delimiter)),
+                            ("cleanup", .bool(cleanup))])
         }
-    }
-
-    // MARK: post-processor
-
-    /// The special ids put before and after a single sequence.
-    static func postProcessor(_ j: JSONValue?, _ unsupported: Fail, _ invalid: Fail) throws -> ([Int32], [Int32]) {
-        var prefix: [Int32] = [], suffix: [Int32] = []
-        for p in flatten(j, "processors") {
-            switch p["type"]?.string ?? "?" {
-            case "ByteLevel": continue  // only adjusts offsets
-            case "RobertaProcessing", "BertProcessing":
-                guard let cls = p["cls"]?.array?.last?.int, let sep = p["sep"]?.array?.last?.int else {
-                    throw invalid("post-processor lacks cls/sep")
-                }
-                prefix = [Int32(cls)]; suffix = [Int32(sep)]
-            case "TemplateProcessing":
-                guard let single = p["single"]?.array else { throw invalid("TemplateProcessing lacks \"single\"") }
-                var seenSequence = false
-                prefix = []; suffix = []
-                for piece in single {
-                    if piece["Sequence"] != nil { seenSequence = true; continue }
-                    guard let name = piece["SpecialToken"]?["id"]?.string,
-                          let ids = p["special_tokens"]?[name]?["ids"]?.array else {
-                        throw invalid("TemplateProcessing names an undefined special token")
-                    }
-                    let values = try ids.map { v -> Int32 in
-                        guard let i = v.int, i >= 0, i < Int(Int32.max) else { throw invalid("bad special token id") }
-                        return Int32(i)
-                    }
-                    if seenSequence { suffix += values } else { prefix += values }
-                }
-            default: throw unsupported("post-processor \(p["type"]?.string ?? "?")")
-            }
-        }
-        return (prefix, suffix)
     }
 }

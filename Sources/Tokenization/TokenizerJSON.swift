@@ -21,29 +21,39 @@ extension Tokenizer {
         func unsupported(_ what: String) -> TokenizationError { .unsupported(file: file, component: what) }
         guard case .object = root else { throw invalid("the document is not a JSON object") }
         for key in ["truncation", "padding"] where !(root[key]?.isNull ?? true) {
-            throw unsupported("\(key) (set it to null)")
+            throw unsupported("\(key): unsupported (set it to null; pad and truncate the ids yourself)")
         }
-        guard let model = root["model"], case .object = model else { throw invalid("no \"model\"") }
-        let subwordModel = try SubwordModel.fromJSON(model, invalid: invalid, unsupported: unsupported)
+        guard let model = root["model"], case .object = model else { throw invalid("no \"model\" object") }
+        let subwordModel = try SubwordModel.fromJSON(model, invalid: { invalid("model: \($0)") }, unsupported: unsupported)
         let maxID = TokenizerJSON.maxID
         var added: [AddedToken] = []
-        for t in root["added_tokens"]?.array ?? [] {
-            guard let id = t["id"]?.int, (0..<maxID).contains(id), let content = t["content"]?.string else {
-                throw invalid("an added token lacks \"content\" or an \"id\" in 0..<\(maxID)")
+        for (n, t) in (root["added_tokens"]?.array ?? []).enumerated() {
+            let limit = min(maxID, TokenizerJSON.sparseLimit(subwordModel.tokens.count))
+            guard let id = t["id"]?.int, (0..<limit).contains(id), let content = t["content"]?.string, !content.isEmpty else {
+                throw invalid("added_tokens[\(n)] lacks a non-empty \"content\" or an \"id\" in 0..<\(limit)")
             }
-            added.append(AddedToken(id: Int32(id), content: content, special: t["special"]?.bool ?? false))
+            if let known = subwordModel.id(of: Array(content.utf8)), known != Int32(id) {
+                throw invalid("added_tokens[\(n)] \"\(content)\" has id \(id) but the model gives it \(known)")
+            }
+            if let other = added.first(where: { $0.id == Int32(id) || Array($0.content.utf8) == Array(content.utf8) }) {
+                throw invalid("added_tokens[\(n)] \"\(content)\" (id \(id)) repeats \"\(other.content)\" (id \(other.id))")
+            }
+            let special = t["special"]?.bool ?? false
+            added.append(AddedToken(id: Int32(id), content: content, special: special, singleWord: t["single_word"]?.bool ?? false,
+                                    lstrip: t["lstrip"]?.bool ?? false, rstrip: t["rstrip"]?.bool ?? false,
+                                    normalized: t["normalized"]?.bool ?? !special))
         }
 
-        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], unsupported)
-        let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], unsupported)
-        if let k = preTokenizer.firstIndex(where: { if case .byteLevel = $0 { return true }; return false }),
-           k != preTokenizer.count - 1 {
-            throw unsupported("ByteLevel pre-tokenizer followed by other pre-tokenizers")
+        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], unsupported, invalid)
+        let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], unsupported, invalid)
+        let decoder = try TokenizerJSON.decoder(root["decoder"], unsupported, invalid)
+        let postProcessor = try TokenizerJSON.postProcessor(root["post_processor"], unsupported, invalid)
+        let vocabSize = max(subwordModel.tokens.count, (added.map { Int($0.id) }.max() ?? -1) + 1)
+        for id in postProcessor.flatMap(\.ids) where Int(id) >= vocabSize {
+            throw invalid("post_processor: id \(id) is outside the vocabulary (size \(vocabSize))")
         }
-        let decoder = try TokenizerJSON.decoder(root["decoder"], unsupported)
-        let (prefix, suffix) = try TokenizerJSON.postProcessor(root["post_processor"], unsupported, invalid)
-        self.init(model: subwordModel, normalizer: normalizer, preTokenizer: preTokenizer, decoder: decoder,
-                  addedTokens: added, prefixIDs: prefix, suffixIDs: suffix, specialTokens: specialTokens)
+        self.init(model: subwordModel, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: postProcessor,
+                  decoder: decoder, addedTokens: added, specialTokens: specialTokens)
     }
 
     /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
@@ -53,16 +63,16 @@ extension Tokenizer {
 
     /// The `tokenizer.json` document.
     func jsonDocument() -> [UInt8] {
-        let added = JSONValue.array(addedTokens.map { t in
-            .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(false)),
-                     ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
+        let added = JSONValue.array(addedTokens.sorted { $0.id < $1.id }.map { t in
+            .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(t.singleWord)),
+                     ("lstrip", .bool(t.lstrip)), ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)),
                      ("special", .bool(t.special))])
         })
         let root = JSONValue.object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", added),
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
-            ("post_processor", postProcessorJSON()),
+            ("post_processor", TokenizerJSON.sequence("processors", postProcessor.map(TokenizerJSON.json))),
             ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
             ("model", model.json()),
         ])
@@ -70,27 +80,6 @@ extension Tokenizer {
         root.writePretty(to: &out, indent: 0)
         out.append(0x0A)
         return out
-    }
-
-    private func postProcessorJSON() -> JSONValue {
-        guard !prefixIDs.isEmpty || !suffixIDs.isEmpty else { return .null }
-        func special(_ id: Int32, _ typeID: Int) -> JSONValue {
-            .object([("SpecialToken", .object([("id", .string(token(forID: id) ?? "")), ("type_id", .integer(typeID))]))])
-        }
-        func sequence(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("Sequence", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
-        }
-        let single = prefixIDs.map { special($0, 0) } + [sequence("A", 0)] + suffixIDs.map { special($0, 0) }
-        let pair = single + prefixIDs.map { special($0, 1) } + [sequence("B", 1)] + suffixIDs.map { special($0, 1) }
-        var specials: [(key: String, value: JSONValue)] = []
-        for id in prefixIDs + suffixIDs {
-            let name = token(forID: id) ?? ""
-            guard !specials.contains(where: { $0.key == name }) else { continue }
-            specials.append((name, .object([("id", .string(name)), ("ids", .array([.integer(id)])),
-                                            ("tokens", .array([.string(name)]))])))
-        }
-        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
-                        ("special_tokens", .object(specials))])
     }
 }
 

@@ -1,11 +1,16 @@
-/// Special tokens and their roles. Training gives them ids 0, 1, 2, ... in `inIDOrder`
-/// order, so by default `<pad>`=0, `<bos>`=1, `<eos>`=2, `<unk>`=3.
+/// Special tokens and the roles they play (nil: the tokenizer has none, as GPT-2 has no pad).
+/// Training gives them ids 0, 1, 2, ... in `inIDOrder` order, so by default `<pad>`=0,
+/// `<bos>`=1, `<eos>`=2, `<unk>`=3.
 public struct SpecialTokens: Sendable, Equatable {
-    public var pad: String
-    public var bos: String
-    public var eos: String
-    public var unk: String
-    /// All special tokens in id order; must contain the four above.
+    public var pad: String?
+    public var bos: String?
+    public var eos: String?
+    public var unk: String?
+    /// BERT's classification, separator and mask tokens.
+    public var cls: String?
+    public var sep: String?
+    public var mask: String?
+    /// All special tokens in id order, for training; must contain pad, bos, eos and unk.
     public var inIDOrder: [String]
 
     public static let standard = SpecialTokens()
@@ -20,6 +25,20 @@ public struct SpecialTokens: Sendable, Equatable {
     public init(inIDOrder: [String], pad: String, bos: String, eos: String, unk: String) {
         self.inIDOrder = inIDOrder
         self.pad = pad; self.bos = bos; self.eos = eos; self.unk = unk
+    }
+
+    /// Roles of a loaded tokenizer, any of them absent.
+    public init(roles pad: String?, bos: String?, eos: String?, unk: String?, cls: String? = nil, sep: String? = nil,
+                mask: String? = nil) {
+        self.pad = pad; self.bos = bos; self.eos = eos; self.unk = unk
+        self.cls = cls; self.sep = sep; self.mask = mask
+        inIDOrder = [pad, bos, eos, unk, cls, sep, mask].compactMap { $0 }
+    }
+
+    /// (role, token) for each role that is present, in a fixed order.
+    public var roles: [(String, String)] {
+        [("pad", pad), ("bos", bos), ("eos", eos), ("unk", unk), ("cls", cls), ("sep", sep), ("mask", mask)]
+            .compactMap { role, token in token.map { (role, $0) } }
     }
 }
 
@@ -57,9 +76,11 @@ public struct TrainingOptions: Sendable {
 
 /// Where training is, for progress display.
 public struct TrainingProgress: Sendable {
-    public enum Phase: String, Sendable { case counting = "counting words", merging = "merging pairs" }
+    public enum Phase: String, Sendable {
+        case counting = "counting words", merging = "merging pairs", pruning = "EM and pruning"
+    }
     public var phase: Phase
-    /// Bytes read while counting, merges made while merging.
+    /// Bytes read while counting, merges made while merging, pieces removed while pruning.
     public var completed: Int
     public var total: Int
 }

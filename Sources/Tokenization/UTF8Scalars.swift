@@ -20,6 +20,21 @@ enum UTF8Scalars {
         b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
     }
 
+    /// Appends the UTF-8 encoding of scalar value `c` (a valid scalar) to `out`.
+    @inline(__always)
+    static func append(_ c: UInt32, to out: inout [UInt8]) {
+        if c < 0x80 {
+            out.append(UInt8(c))
+        } else if c < 0x800 {
+            out.append(UInt8(0xC0 | c >> 6)); out.append(UInt8(0x80 | c & 0x3F))
+        } else if c < 0x10000 {
+            out.append(UInt8(0xE0 | c >> 12)); out.append(UInt8(0x80 | c >> 6 & 0x3F)); out.append(UInt8(0x80 | c & 0x3F))
+        } else {
+            out.append(UInt8(0xF0 | c >> 18)); out.append(UInt8(0x80 | c >> 12 & 0x3F))
+            out.append(UInt8(0x80 | c >> 6 & 0x3F)); out.append(UInt8(0x80 | c & 0x3F))
+        }
+    }
+
     /// Calls `body(scalar, byteLength)` for each scalar of valid UTF-8.
     static func forEach(_ bytes: ArraySlice<UInt8>, _ body: (UInt32, Int) -> Void) {
         bytes.withUnsafeBufferPointer { buf in
@@ -42,7 +57,8 @@ enum CharClass {
     static let whitespace: UInt8 = 1, letter: UInt8 = 2, number: UInt8 = 4
     /// Punctuation as Hugging Face's Punctuation pre-tokenizer sees it (ASCII punctuation and symbols, or Unicode P*).
     static let punctuation: UInt8 = 8
-    /// Onig's `\w`: letters, marks, decimal digits, connector punctuation.
+    /// Unicode's `\w` (UTS #18, as Rust's regex crate has it): alphabetic, marks, decimal digits,
+    /// connector punctuation, joiners.
     static let word: UInt8 = 16
 
     private static func flags(of s: Unicode.Scalar) -> UInt8 {
@@ -50,17 +66,14 @@ enum CharClass {
         var f: UInt8 = 0
         if p.isWhitespace { f |= whitespace }
         switch p.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            f |= letter | word
-        case .nonspacingMark, .spacingMark, .enclosingMark: f |= word
-        case .decimalNumber: f |= number | word
-        case .letterNumber, .otherNumber: f |= number
-        case .connectorPunctuation: f |= punctuation | word
-        case .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: f |= letter
+        case .decimalNumber, .letterNumber, .otherNumber: f |= number
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
              .finalPunctuation, .otherPunctuation:
             f |= punctuation
         default: break
         }
+        if UnicodeFlags.of(s.value) & UnicodeFlags.wordBit != 0 { f |= word }
         if s.isASCII, (0x21...0x2F).contains(s.value) || (0x3A...0x40).contains(s.value)
             || (0x5B...0x60).contains(s.value) || (0x7B...0x7E).contains(s.value) {
             f |= punctuation

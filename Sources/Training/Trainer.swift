@@ -55,6 +55,8 @@ public final class Trainer {
     /// A fresh run from `config`, whose model vocabulary and special ids must already match the data.
     public init(config: TrainingConfig, train: Corpus, valid: Corpus?, tokenizer: Tokenizer?, run: RunDirectory?) throws {
         self.config = config
+        // Batches are padded with pad_id, which masks and the loss must recognise.
+        guard config.model.padId != nil else { throw TrainingError("training needs a model with a pad_id (the config has none)") }
         let seed = config.training.seed
         model = try TrainableModel(config: config.model, seed: seed)
         model.module.train(true)
@@ -80,7 +82,7 @@ public final class Trainer {
     }
 
     private var ids: (pad: Int32, bos: Int32, eos: Int32) {
-        (Int32(config.model.padId), Int32(config.model.bosId), Int32(config.model.eosId))
+        (Int32(config.model.padId ?? 0), Int32(config.model.bosId), Int32(config.model.eosId))
     }
 
     /// The next `count` batches in data order, moving to the next epoch when one runs out;

@@ -5,7 +5,12 @@ import Tokenization
 struct BenchTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "BPE training time and batch encoding throughput (compare: scripts/bench_hf_tokenizer.py).")
+        abstract: "BPE training time and batch encoding throughput (compare: scripts/bench_hf_tokenizer.py).",
+        discussion: """
+            With --tokenizer, encodes with that tokenizer.json (or hub directory) instead of training \
+            one: e.g. the WordPiece and Llama-3-regex BPE files `scripts/hf_tokenizer_fixtures.py --multi30k \
+            --save-dir DIR` writes.
+            """)
 
     @Option(parsing: .upToNextOption, help: "Training and encoding text (default: ../shared/data/multi30k/train.de and train.en from the repository).")
     var files: [String] = []
@@ -21,6 +26,9 @@ struct BenchTokenizer: ParsableCommand {
 
     @Option(help: "Timed repetitions; the median is reported.")
     var repeats: Int = 5
+
+    @Option(help: "Encode with this tokenizer.json or hub directory (no training).")
+    var tokenizer: String?
 
     func validate() throws {
         if vocabSize < 260 || threads < 1 || repeats < 1 { throw ValidationError("need --vocab-size ≥ 260, --threads ≥ 1, --repeats ≥ 1") }
@@ -46,13 +54,17 @@ struct BenchTokenizer: ParsableCommand {
         let paths = files.isEmpty ? try BenchTokenizer.defaultFiles() : files
         let options = TrainingOptions(preTokenization: pretokenizer, threads: threads)
         var trainTimes: [Double] = []
-        var tokenizer: Tokenizer?
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            tokenizer = try Tokenizer.train(files: paths, vocabSize: vocabSize, options: options)
-            trainTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        var trained: Tokenizer?
+        if let path = self.tokenizer {
+            trained = try Tokenizer.load(fileOrDirectory: path)
+        } else {
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                trained = try Tokenizer.train(files: paths, vocabSize: vocabSize, options: options)
+                trainTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
         }
-        guard let tokenizer else { return }
+        guard let tokenizer = trained else { return }
         var lines: [String] = []
         for path in paths {
             let bytes = try FileIO.read(path)
@@ -67,11 +79,12 @@ struct BenchTokenizer: ParsableCommand {
             encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             tokens = ids.reduce(0) { $0 + $1.count }
         }
-        let train = median(trainTimes), encode = median(encodeTimes)
+        let train = trainTimes.isEmpty ? "null" : String(format: "%.4f", median(trainTimes)), encode = median(encodeTimes)
+        let pipeline = self.tokenizer.map { "\(tokenizer.modelType) \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? pretokenizer.rawValue
         let json = String(format: """
             {"case":"tokenizer","impl":"swift","pretokenizer":"%@","threads":%d,"vocab_size":%d,"sentences":%d,"tokens":%d,\
-            "train_s":%.4f,"encode_s":%.4f,"sentences_per_s":%.0f,"tokens_per_s":%.0f}
-            """, pretokenizer.rawValue, threads, tokenizer.vocabSize, lines.count, tokens, train, encode,
+            "train_s":%@,"encode_s":%.4f,"sentences_per_s":%.0f,"tokens_per_s":%.0f}
+            """, pipeline, threads, tokenizer.vocabSize, lines.count, tokens, train, encode,
             Double(lines.count) / encode, Double(tokens) / encode)
         print(json)
     }

@@ -51,7 +51,7 @@ struct BenchTrain: ParsableCommand {
             let target = (0..<(n - 1)).map { _ in Int32(4 + g.nextInt(below: vocab - 4)) }
             return Example(source: source, target: target)
         }
-        return TrainingBatch.collate(examples, padId: Int32(c.padId), bosId: Int32(c.bosId), eosId: Int32(c.eosId))
+        return TrainingBatch.collate(examples, padId: Int32(c.padId ?? 0), bosId: Int32(c.bosId), eosId: Int32(c.eosId))
     }
 
     static func peakRSSMegabytes() -> Double {

@@ -1,5 +1,6 @@
 // `transformer forward`: one forward (and optionally backward) pass of a model directory on
-// token ids from a safetensors file; writes logits, loss and gradients to compare with PyTorch.
+// token ids from a safetensors file; writes logits, hidden states, loss and gradients to compare
+// with PyTorch or transformers.
 import ArgumentParser
 import Checkpoints
 import Foundation
@@ -8,16 +9,22 @@ import Models
 struct ForwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward",
-        abstract: "Run a model on token ids and write logits (and loss and gradients) to safetensors.",
+        abstract: "Run a model on token ids and write logits, hidden states (and loss and gradients) to safetensors.",
         discussion: """
+            MODEL is one of our model directories or a Hugging Face one (Marian, GPT-2, BERT, Llama).
             IN holds int64 token ids. Encoder-decoder: `src` [B,S], `tgt_in` [B,T], and `tgt_out` [B,T] for --loss.
-            Decoder-only and encoder-only: `ids` [B,T], and `targets` [B,T] for --loss. Positions equal to the
-            config's pad_id are padding. OUT receives `logits` [B,T,V]; with --loss also `loss` (label-smoothed
-            cross-entropy, mean over non-pad targets) and `grad.<name>` for every weight, under the names the
-            weights were loaded with (PyTorch state_dict names for the PyTorch reference layout).
+            Decoder-only and encoder-only: `ids` [B,T], and `targets` [B,T] for --loss. Padding: an optional
+            `attention_mask` [B,S or T] (1 = token, 0 = padding, as transformers takes it) for `src` or `ids`;
+            without one, positions equal to the config's pad_id are padding (none for GPT-2 and Llama).
+            Encoder-only models with token types take an optional `token_type_ids` [B,T] (default 0).
+            OUT receives `hidden` [B,T,d] (the last hidden states; the decoder's, with `encoder_hidden` [B,S,d]
+            beside them) and, where the model has an output layer, `logits` [B,T,V]; with --loss also `loss`
+            (label-smoothed cross-entropy, mean over non-pad targets) and `grad.<name>` for every weight, under
+            the names the weights were loaded with (PyTorch state_dict names for the PyTorch reference layout,
+            ours otherwise).
             """)
 
-    @Option(help: "Model directory (config.json + weights.safetensors).")
+    @Option(help: "Model directory (config.json + weights.safetensors, or a Hugging Face directory).")
     var model: String
 
     @Option(help: "Input safetensors file with int64 token ids.")
@@ -47,36 +54,60 @@ struct ForwardCommand: ParsableCommand {
         func sameShape(_ a: Tensor, _ b: Tensor, _ names: String) throws {
             guard a.shape == b.shape else { throw ValidationError("\(inputs): \(names) must have the same shape (\(a.shape) vs \(b.shape))") }
         }
+        /// Key padding (1 = padding) from `attention_mask` when the file has one.
+        func padding(for x: Tensor, _ name: String) throws -> Tensor? {
+            guard file.header.entry(named: "attention_mask") != nil else { return nil }
+            let mask = try file.ids("attention_mask", below: 2)
+            try sameShape(mask, x, "attention_mask and \(name)")
+            return Tensor(mask.intScalars.map { $0 == 0 ? Float(1) : 0 }, shape: mask.shape)
+        }
+        func requireHead() throws {
+            guard c.outputHead else { throw ValidationError("--loss needs an output layer; this model gives hidden states only") }
+        }
         let module = loaded.model.module
         var outputs: [SafetensorsTensor] = []
-        let compute = { () throws -> (Tensor, Tensor?) in
+        let compute = { () throws -> (hidden: Tensor, logits: Tensor?, loss: Tensor?) in
             switch loaded.model {
             case .encoderDecoder(let m):
                 let src = try ids("src", vocab: c.srcVocab), tgtIn = try ids("tgt_in", vocab: c.tgtVocab)
                 guard src.shape[0] == tgtIn.shape[0] else { throw ValidationError("\(inputs): src and tgt_in differ in batch size") }
-                let logits = m(source: src, targetIn: tgtIn)
-                guard loss else { return (logits, nil) }
+                let (memory, sourcePadding) = m.encode(src, padding: try padding(for: src, "src"))
+                outputs.append(SafetensorsTensor(name: "encoder_hidden", tensor: memory))
+                let hidden = m.decode(tgtIn, memory: memory, sourcePadding: sourcePadding)
+                let logits = c.outputHead ? m.project(hidden) : nil
+                guard loss, let logits else { return (hidden, logits, nil) }
                 let tgtOut = try ids("tgt_out", vocab: c.tgtVocab)
                 try sameShape(tgtIn, tgtOut, "tgt_in and tgt_out")
-                return (logits, m.loss(logits: logits, targets: tgtOut))
+                return (hidden, logits, m.loss(logits: logits, targets: tgtOut))
             case .decoderOnly(let m):
                 let x = try ids("ids", vocab: c.tgtVocab)
-                let logits = m(x)
-                guard loss else { return (logits, nil) }
+                let hidden = m.hidden(x, keyPadding: try padding(for: x, "ids"))
+                let logits = c.outputHead ? m.project(hidden) : nil
+                guard loss else { return (hidden, logits, nil) }
+                try requireHead()
                 let y = try ids("targets", vocab: c.tgtVocab)
                 try sameShape(x, y, "ids and targets")
-                return (logits, m.loss(logits: logits, targets: y))
+                return (hidden, logits, logits.map { m.loss(logits: $0, targets: y) })
             case .encoderOnly(let m):
                 let x = try ids("ids", vocab: c.srcVocab)
-                let logits = m(x)
-                guard loss else { return (logits, nil) }
+                var types: Tensor?
+                if c.typeVocab > 0 && file.header.entry(named: "token_type_ids") != nil {
+                    let given = try file.ids("token_type_ids", below: c.typeVocab)
+                    try sameShape(x, given, "ids and token_type_ids")
+                    types = given
+                }
+                let hidden = m.hidden(x, keyPadding: try padding(for: x, "ids"), typeIds: types)
+                let logits = c.outputHead ? m.project(hidden) : nil
+                guard loss else { return (hidden, logits, nil) }
+                try requireHead()
                 let y = try ids("targets", vocab: c.srcVocab)
                 try sameShape(x, y, "ids and targets")
-                return (logits, m.loss(logits: logits, targets: y))
+                return (hidden, logits, logits.map { m.loss(logits: $0, targets: y) })
             }
         }
-        let (logits, lossValue) = loss ? try GradMode.withGrad(compute) : try withNoGrad(compute)
-        outputs.append(SafetensorsTensor(name: "logits", tensor: logits))
+        let (hidden, logits, lossValue) = loss ? try GradMode.withGrad(compute) : try withNoGrad(compute)
+        outputs.append(SafetensorsTensor(name: "hidden", tensor: hidden))
+        if let logits { outputs.append(SafetensorsTensor(name: "logits", tensor: logits)) }
         if let lossValue {
             guard lossValue.item().isFinite else { throw ValidationError("the loss is not finite (\(lossValue.item()))") }
             outputs.append(SafetensorsTensor(name: "loss", tensor: lossValue.view([])))
@@ -88,6 +119,7 @@ struct ForwardCommand: ParsableCommand {
             for (name, g) in grads { outputs.append(SafetensorsTensor(name: "grad.\(name)", tensor: g)) }
         }
         try SafetensorsWriter.write(outputs, to: output)
-        print("wrote \(output): logits \(logits.shape)" + (lossValue.map { String(format: ", loss %.6f", $0.item()) } ?? ""))
+        let shapes = (logits.map { "logits \($0.shape), " } ?? "") + "hidden \(hidden.shape)"
+        print("wrote \(output): \(shapes)" + (lossValue.map { String(format: ", loss %.6f", $0.item()) } ?? ""))
     }
 }

@@ -1,5 +1,7 @@
-// `transformer inspect`: parameters per component and KV-cache bytes per token of a config.
+// `transformer inspect`: parameters per component and KV-cache bytes per token of a config, a
+// preset, or a model directory (ours or a Hugging Face one, read without its weights).
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Models
 
@@ -12,6 +14,7 @@ struct InspectCommand: ParsableCommand {
               transformer inspect --preset paper-base
               transformer inspect --preset paper-base --attention gqa --kv-heads 2
               transformer inspect --preset paper-base --attention mla --family decoder-only
+              transformer inspect --model path/to/opus-mt-de-en        # a Hugging Face directory
             """)
 
     @Option(help: "A named preset: \(TransformerConfig.presetNames.joined(separator: ", ")).")
@@ -19,6 +22,9 @@ struct InspectCommand: ParsableCommand {
 
     @Option(help: "A config JSON file (a model directory's config.json works too).")
     var config: String?
+
+    @Option(help: "A model directory: ours, or a Hugging Face one (Marian, GPT-2, BERT, Llama).")
+    var model: String?
 
     @Option(help: "Override the model family: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
     var family: String?
@@ -33,20 +39,26 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if (preset == nil) == (config == nil) { throw ValidationError("give exactly one of --preset or --config") }
+        if [preset, config, model].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --preset, --config or --model") }
     }
 
     func run() throws {
         var c: TransformerConfig
+        var architecture: HubArchitecture?
         if let preset {
             c = try TransformerConfig.preset(preset)
-        } else {
-            var url = URL(fileURLWithPath: config!)
+        } else if let model {
+            let description = try ModelDirectory.describe(URL(fileURLWithPath: model))
+            (c, architecture) = (description.config, description.architecture)
+        } else if let config {
+            var url = URL(fileURLWithPath: config)
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
                 url.appendPathComponent("config.json")
             }
             c = try TransformerConfig.load(from: url)
+        } else {
+            throw ValidationError("give exactly one of --preset, --config or --model")
         }
         if let family {
             guard let f = ModelFamily(rawValue: family) else { throw ValidationError("unknown --family '\(family)'") }
@@ -70,6 +82,10 @@ struct InspectCommand: ParsableCommand {
         print("\(c.family.rawValue), d_model \(c.dModel), heads \(c.heads) (kv \(c.attention == .mla ? "latent" : String(c.keyValueHeads))), "
               + "layers \(c.encoderLayers)+\(c.decoderLayers), d_ff \(c.ff), attention \(c.attention.rawValue), "
               + "\(c.normFirst ? "Pre-LN" : "Post-LN"), \(c.positional.rawValue) positions")
+        if let architecture {
+            print("Hugging Face \(architecture.rawValue): \(c.norm.rawValue), \(c.activation.rawValue), vocabulary \(c.outputVocab), "
+                  + (c.outputHead ? "output layer \(c.tieOutput ? "tied to the embedding" : "of its own")" : "no output layer (hidden states)"))
+        }
         row("component", "parameters")
         for comp in summary.components { row(comp.name, grouped(comp.parameters)) }
         row("total", grouped(summary.totalParameters))

@@ -5,42 +5,70 @@ import Tokenization
 struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "Byte-level BPE tokenizer: train, encode, decode (Hugging Face tokenizer.json).",
-        subcommands: [TrainTokenizer.self, EncodeTokenizer.self, DecodeTokenizer.self])
+        abstract: "Tokenizers: train BPE, WordPiece or Unigram; encode, decode and inspect tokenizer.json files and hub directories.",
+        subcommands: [TrainTokenizer.self, EncodeTokenizer.self, DecodeTokenizer.self, InspectTokenizer.self])
 }
 
 extension PreTokenization: ExpressibleByArgument {}
 
+/// The subword model `tokenizer train` learns.
+enum TrainedModel: String, ExpressibleByArgument, CaseIterable {
+    case bpe, wordpiece, unigram
+}
+
 struct TrainTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Learn a joint BPE vocabulary from text files (one sentence per line).",
+        abstract: "Learn a subword vocabulary from text files (one sentence per line): BPE, WordPiece or Unigram.",
         discussion: """
-            The result is deterministic for the same files and options. Special tokens get the \
-            first ids (<pad>=0, <bos>=1, <eos>=2, <unk>=3 by default); the 256 byte tokens come \
-            next, so every input can be encoded. Progress goes to stderr.
+            The result is deterministic for the same files and options, whatever the thread count. \
+            Special tokens get the first ids. Progress goes to stderr.
+            bpe: byte-level BPE; <pad>=0, <bos>=1, <eos>=2, <unk>=3 by default, then the 256 byte \
+            tokens, so every input can be encoded.
+            wordpiece: BERT's WordPiece (Hugging Face's WordPieceTrainer): BertNormalizer, \
+            BertPreTokenizer, ## continuing pieces, [CLS] $A [SEP]; [PAD],[UNK],[CLS],[SEP],[MASK] by default.
+            unigram: SentencePiece's Unigram (EM and pruning), written as Hugging Face's \
+            SentencePieceUnigramTokenizer (Nmt, NFKC, Metaspace ▁); <pad>,<bos>,<eos>,<unk> by default.
             Example: transformer tokenizer train --vocab-size 8000 --output tokenizer.json train.de train.en
             """)
 
-    @Option(help: "Vocabulary size, special and byte tokens included.")
+    @Option(help: "Subword model: bpe, wordpiece or unigram.")
+    var model: TrainedModel = .bpe
+
+    @Option(help: "Vocabulary size, special (and byte) tokens included.")
     var vocabSize: Int = 8000
 
     @Option(name: .shortAndLong, help: "Where to write tokenizer.json.")
     var output: String
 
-    @Option(help: "Pre-tokenization: metaspace (space marks the next word, punctuation split off) or gpt2 (GPT-2's regex).")
-    var pretokenizer: PreTokenization = .metaspace
+    @Option(help: "bpe: pre-tokenization, metaspace (the default: space marks the next word, punctuation split off) or gpt2 (GPT-2's regex).")
+    var pretokenizer: PreTokenization?
 
-    @Flag(help: "Apply Unicode NFKC normalization before tokenizing.")
+    @Flag(help: "bpe: apply Unicode NFKC normalization before tokenizing.")
     var nfkc = false
 
-    @Option(help: "Do not merge pairs seen fewer times than this.")
+    @Option(help: "bpe, wordpiece: do not merge pairs seen fewer times than this.")
     var minFrequency: Int = 2
 
-    @Option(help: "Special tokens in id order, comma-separated; the first four play pad, bos, eos, unk.")
-    var specialTokens: String = "<pad>,<bos>,<eos>,<unk>"
+    @Option(help: """
+        Special tokens in id order, comma-separated. bpe, unigram: the first four play pad, bos, eos, unk; \
+        wordpiece: the first four play pad, unk, cls, sep.
+        """)
+    var specialTokens: String?
 
-    @Option(help: "Threads for counting words.")
+    @Option(help: "wordpiece: keep at most this many distinct characters (0: all).")
+    var limitAlphabet: Int = 1000
+
+    @Flag(help: "wordpiece: keep case and accents (BertNormalizer lowercase off).")
+    var cased = false
+
+    @Option(help: "unigram: share of character occurrences the kept characters must cover (SentencePiece uses 0.9995; 1 keeps all).")
+    var characterCoverage: Double = 1
+
+    @Flag(help: "unigram: add <0x00>…<0xFF> byte pieces so unknown characters encode as bytes.")
+    var byteFallback = false
+
+    @Option(help: "Threads.")
     var threads: Int = 2
 
     @Argument(help: "Text files, UTF-8, one sentence per line.")
@@ -50,23 +78,58 @@ struct TrainTokenizer: ParsableCommand {
         if files.isEmpty { throw ValidationError("give at least one text file") }
         if minFrequency < 1 { throw ValidationError("--min-frequency must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if specials.count < 4 { throw ValidationError("--special-tokens needs at least four tokens (pad, bos, eos, unk)") }
+        if limitAlphabet < 0 { throw ValidationError("--limit-alphabet must be 0 (no limit) or more") }
+        if !(characterCoverage > 0 && characterCoverage <= 1) { throw ValidationError("--character-coverage must be in (0, 1]") }
+        if specials.count < 4 { throw ValidationError("--special-tokens needs at least four tokens") }
+        if model != .bpe && (pretokenizer != nil || nfkc) { throw ValidationError("--pretokenizer and --nfkc are for --model bpe") }
+        if model != .wordpiece && cased { throw ValidationError("--cased is for --model wordpiece") }
+        if model != .unigram && (byteFallback || characterCoverage != 1) {
+            throw ValidationError("--character-coverage and --byte-fallback are for --model unigram")
+        }
     }
 
-    private var specials: [String] { specialTokens.split(separator: ",").map(String.init) }
+    private var specials: [String] {
+        let defaults = model == .wordpiece ? "[PAD],[UNK],[CLS],[SEP],[MASK]" : "<pad>,<bos>,<eos>,<unk>"
+        return (specialTokens ?? defaults).split(separator: ",").map(String.init)
+    }
 
     func run() throws {
         let s = specials
-        let options = TrainingOptions(
-            preTokenization: pretokenizer, nfkc: nfkc, minFrequency: minFrequency,
-            specialTokens: SpecialTokens(inIDOrder: s, pad: s[0], bos: s[1], eos: s[2], unk: s[3]), threads: threads)
         let printer = ProgressPrinter()
+        let progress: @Sendable (TrainingProgress) -> Void = { printer.report($0) }
         let start = Date()
-        let tokenizer = try Tokenizer.train(files: files, vocabSize: vocabSize, options: options, progress: { printer.report($0) })
+        let save: () throws -> Int
+        switch model {
+        case .bpe:
+            let options = TrainingOptions(
+                preTokenization: pretokenizer ?? .metaspace, nfkc: nfkc, minFrequency: minFrequency,
+                specialTokens: SpecialTokens(inIDOrder: s, pad: s[0], bos: s[1], eos: s[2], unk: s[3]), threads: threads)
+            let tokenizer = try Tokenizer.train(files: files, vocabSize: vocabSize, options: options, progress: progress)
+            save = { try tokenizer.save(to: output); return tokenizer.vocabSize }
+        case .wordpiece:
+            var trainer = WordPieceTrainer(vocabSize: vocabSize)
+            trainer.specialTokens = s
+            (trainer.padToken, trainer.unkToken, trainer.clsToken, trainer.sepToken) = (s[0], s[1], s[2], s[3])
+            trainer.minFrequency = minFrequency
+            trainer.limitAlphabet = limitAlphabet == 0 ? nil : limitAlphabet
+            trainer.normalization.lowercase = !cased
+            trainer.threads = threads
+            let vocabulary = try trainer.train(files: files, progress: progress)
+            save = { try vocabulary.save(to: output); return vocabulary.tokens.count }
+        case .unigram:
+            var trainer = UnigramTrainer(vocabSize: vocabSize)
+            trainer.specialTokens = SpecialTokens(inIDOrder: s, pad: s[0], bos: s[1], eos: s[2], unk: s[3])
+            trainer.characterCoverage = characterCoverage
+            trainer.byteFallback = byteFallback
+            trainer.threads = threads
+            let vocabulary = try trainer.train(files: files, progress: progress)
+            save = { try vocabulary.save(to: output); return vocabulary.pieces.count }
+        }
         printer.finish()
-        try tokenizer.save(to: output)
+        let trained = Date().timeIntervalSince(start)
+        let count = try save()
         let seconds = Date().timeIntervalSince(start)
-        FileHandle.standardError.write(Data("wrote \(output): \(tokenizer.vocabSize) tokens in \(String(format: "%.2f", seconds)) s\n".utf8))
+        FileHandle.standardError.write(Data(String(format: "wrote %@: %d tokens in %.2f s (training %.3f s)\n", output, count, seconds, trained).utf8))
     }
 }
 
@@ -101,9 +164,12 @@ final class ProgressPrinter: @unchecked Sendable {
         let rate = Double(p.completed) / elapsed
         let eta = rate > 0 ? Double(p.total - p.completed) / rate : 0
         let fraction = p.total > 0 ? 100 * Double(p.completed) / Double(p.total) : 100
-        let amount = p.phase == .counting
-            ? String(format: "%.1f/%.1f MB, %.1f MB/s", Double(p.completed) / 1e6, Double(p.total) / 1e6, rate / 1e6)
-            : String(format: "%d/%d tokens, %.0f/s", p.completed, p.total, rate)
+        let amount: String
+        switch p.phase {
+        case .counting: amount = String(format: "%.1f/%.1f MB, %.1f MB/s", Double(p.completed) / 1e6, Double(p.total) / 1e6, rate / 1e6)
+        case .merging: amount = String(format: "%d/%d tokens, %.0f/s", p.completed, p.total, rate)
+        case .pruning: amount = String(format: "%d/%d pieces removed, %.0f/s", p.completed, p.total, rate)
+        }
         let text = String(format: "%@: %3.0f%% (%@, ETA %.1f s)", p.phase.rawValue, fraction, amount, eta)
         if live {
             write("\r\u{1B}[K" + text)
@@ -144,7 +210,7 @@ struct EncodeTokenizer: ParsableCommand {
         commandName: "encode",
         abstract: "Print the token ids of each input line, separated by single spaces.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
     var tokenizer: String
 
     @Option(help: "Text file to encode (default: stdin).")
@@ -157,7 +223,7 @@ struct EncodeTokenizer: ParsableCommand {
     var threads: Int = 2
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try Tokenizer.load(fileOrDirectory: tokenizer)
         let (_, bytes, lines) = try readLines(input)
         let batch = 8192
         for start in stride(from: 0, to: lines.count, by: batch) {
@@ -181,7 +247,7 @@ struct DecodeTokenizer: ParsableCommand {
         commandName: "decode",
         abstract: "Print the text of each input line of space-separated token ids.")
 
-    @Option(help: "tokenizer.json to use.")
+    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
     var tokenizer: String
 
     @Option(help: "File of id lines (default: stdin).")
@@ -191,7 +257,7 @@ struct DecodeTokenizer: ParsableCommand {
     var keepSpecial = false
 
     func run() throws {
-        let tok = try Tokenizer(contentsOfFile: tokenizer)
+        let tok = try Tokenizer.load(fileOrDirectory: tokenizer)
         let (name, bytes, lines) = try readLines(input)
         var out: [UInt8] = []
         for (n, range) in lines.enumerated() {
@@ -208,5 +274,18 @@ struct DecodeTokenizer: ParsableCommand {
         }
         writeStdout(out)
         fflush(stdout)
+    }
+}
+
+struct InspectTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a tokenizer's model, pipeline (normalizer → pre-tokenizer → model → post-processor → decoder) and special tokens.")
+
+    @Argument(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
+    var path: String
+
+    func run() throws {
+        print(try Tokenizer.load(fileOrDirectory: path).describe(path: path))
     }
 }

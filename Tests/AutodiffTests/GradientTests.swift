@@ -58,6 +58,7 @@ final class GradientTests: XCTestCase {
         assertGradients([rand([3, 5], -3, 3)]) { x in x[0].sigmoid() }
         assertGradients([awayFromZero([3, 5])]) { x in x[0].relu() }
         assertGradients([rand([3, 5], -3, 3)]) { x in x[0].gelu() }
+        assertGradients([rand([3, 5], -3, 3)]) { x in x[0].geluTanh() }
         assertGradients([rand([3, 5], -3, 3)]) { x in x[0].silu() }
     }
 

@@ -72,8 +72,11 @@ final class LayerTests: XCTestCase {
             let mla = MultiHeadLatentAttention(dModel: 8, heads: 2, latentDimension: 3, ropeDimension: 2, queryLatentDimension: nil, dropout: drop, generator: &g)
             let swiglu = PositionwiseFeedForward(dModel: 8, hidden: 5, activation: .swiglu, dropout: drop, generator: &g)
             let gelu = PositionwiseFeedForward(dModel: 8, hidden: 5, activation: .gelu, dropout: drop, generator: &g)
+            let geluTanh = PositionwiseFeedForward(dModel: 8, hidden: 5, activation: .geluTanh, dropout: drop, generator: &g)
+            let silu = PositionwiseFeedForward(dModel: 8, hidden: 5, activation: .silu, dropout: drop, generator: &g)
             return [("gqa+rope", { gqaRope($0, mask: mask) }, gqaRope), ("mqa+alibi", { mqaAlibi($0, mask: mask) }, mqaAlibi),
-                    ("mla", { mla($0, mask: mask) }, mla), ("swiglu", { swiglu($0) }, swiglu), ("gelu", { gelu($0) }, gelu)]
+                    ("mla", { mla($0, mask: mask) }, mla), ("swiglu", { swiglu($0) }, swiglu), ("gelu", { gelu($0) }, gelu),
+                    ("gelu_tanh", { geluTanh($0) }, geluTanh), ("silu", { silu($0) }, silu)]
         }()
         for (name, f, module) in layers {
             let params = module.parameters()
@@ -87,5 +90,27 @@ final class BufferTests: XCTestCase {
     func testPrecomputedTablesAreNotParameters() {
         XCTAssertEqual(SinusoidalPositionalEncoding(dimension: 8).parameterCount, 0)
         XCTAssertEqual(RotaryPositionalEncoding().parameterCount, 0)
+    }
+
+    /// Marian's layout holds the paper's values with every sine first: column i < ⌈d/2⌉ is
+    /// sin(pos/10000^(2i/d)), column ⌈d/2⌉ + i the cosine of the same angle (odd d too).
+    func testSinusoidLayoutInHalvesIsThePaperTablePermuted() {
+        for d in [8, 7] {
+            let paper = SinusoidalPositionalEncoding(dimension: d, initialLength: 4).encodings(length: 9)
+            let halves = SinusoidalPositionalEncoding(dimension: d, initialLength: 4, layout: .halves).encodings(offset: 0, length: 9)
+            let sines = (d + 1) / 2
+            for pos in 0..<9 {
+                for i in 0..<sines { XCTAssertEqual(halves.data[pos * d + i], paper.data[pos * d + 2 * i]) }
+                for i in 0..<(d / 2) { XCTAssertEqual(halves.data[pos * d + sines + i], paper.data[pos * d + 2 * i + 1]) }
+            }
+            XCTAssertEqual(halves.data[3 * d + 1], Float(sin(3 / pow(10000, 2 / Double(d)))), accuracy: 1e-6)
+        }
+    }
+
+    func testTokenRowsWithoutPadKeepEverythingAndCanKeepTheStartToken() {
+        let ids = Tensor(ints: [9, 4, 5, 9, 9, 9, 7, 9], shape: [2, 4])
+        XCTAssertNil(TokenRows(ids, padId: nil))
+        XCTAssertEqual(TokenRows(ids, padId: 9)?.ids.intScalars, [1, 2, 6])
+        XCTAssertEqual(TokenRows(ids, padId: 9, keepingFirst: true)?.ids.intScalars, [0, 1, 2, 4, 6])
     }
 }

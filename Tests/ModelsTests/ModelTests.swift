@@ -78,6 +78,12 @@ final class ModelTests: XCTestCase {
         variants.append(("gqa+alibi+preln+rms", v))
         v = tinyConfig(.decoderOnly); v.attention = .mqa; v.activation = .swiglu; v.positional = .learned; v.tieOutput = true
         variants.append(("mqa+swiglu+learned+tied", v))
+        v = tinyConfig(.encoderOnly); v.positional = .learned; v.typeVocab = 2; v.embeddingNorm = true; v.scaleEmbedding = false
+        v.finalNorm = false; v.activation = .geluTanh; v.outputTransform = true; v.tieOutput = true; v.outputBias = true
+        variants.append(("bert-like", v))
+        v = tinyConfig(.encoderDecoder); v.sinusoidalLayout = .halves; v.activation = .silu; v.finalNorm = false
+        v.shareEmbeddings = true; v.tieOutput = true; v.outputBias = true; v.decoderStartId = 0
+        variants.append(("marian-like", v))
         let ids = Tensor(ints: [1, 5, 6, 7, 8, 2, 1, 9, 10, 2, 0, 0], shape: [2, 6])
         let targets = Tensor(ints: [5, 6, 7, 8, 2, 0, 9, 10, 2, 0, 0, 0], shape: [2, 6])
         for (name, c) in variants {
@@ -124,6 +130,9 @@ final class ModelTests: XCTestCase {
         variants.append(("gqa+alibi+preln+rms", v))
         v = tinyConfig(.encoderDecoder); v.positional = .rope; v.activation = .swiglu
         variants.append(("rope+swiglu", v))
+        v = tinyConfig(.encoderDecoder); v.sinusoidalLayout = .halves; v.activation = .silu; v.finalNorm = false
+        v.shareEmbeddings = true; v.tieOutput = true; v.outputBias = true; v.scaleEmbedding = false
+        variants.append(("marian-like", v))
         for (name, config) in variants {
             var c = config
             c.dropout = 0
@@ -157,5 +166,99 @@ final class ModelTests: XCTestCase {
                 for (a, b) in zip(g, w) where abs(a - b) > 1e-6 { XCTFail("\(family) tied \(tied): gradient \(a) vs \(b)"); break }
             }
         }
+    }
+
+    // MARK: Parts for Hugging Face architectures
+
+    func testNewKeysRoundTripAndMissingKeysKeepTodaysModels() throws {
+        let old = try JSONDecoder().decode(TransformerConfig.self, from: Data(#"{"d_model": 16, "heads": 2}"#.utf8))
+        XCTAssertEqual(old.padId, 0)
+        XCTAssertTrue(old.scaleEmbedding && old.outputHead && old.suppressedIds.isEmpty)
+        XCTAssertEqual(old.sinusoidalLayout, .interleaved)
+        XCTAssertFalse(old.embeddingNorm || old.outputTransform || old.typeVocab != 0 || old.hasOutputBias == false)
+        XCTAssertEqual(old.startId, old.bosId)
+        var c = tinyConfig(.decoderOnly)
+        c.padId = nil; c.activation = .geluTanh; c.sinusoidalLayout = .halves; c.scaleEmbedding = false
+        c.suppressedIds = [3, 4]; c.outputBias = false; c.tieOutput = true
+        let json = try c.jsonData()
+        XCTAssertTrue(String(decoding: json, as: UTF8.self).contains(#""pad_id" : null"#))
+        XCTAssertEqual(try JSONDecoder().decode(TransformerConfig.self, from: json), c)
+        c.suppressedIds = [20]
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("suppressed_ids (20)"), "\($0)") }
+    }
+
+    func testAbsurdSizesAreRefusedBeforeAllocation() {
+        for edit in [{ (c: inout TransformerConfig) in c.dModel = 1_000_000; c.heads = 1 }, { $0.decoderLayers = 100_000_000 },
+                     { $0.maxLen = 2_000_000_000 }, { $0.tgtVocab = 1 << 40 }] {
+            var c = tinyConfig(.decoderOnly)
+            edit(&c)
+            XCTAssertThrowsError(try DecoderOnlyModel(config: c)) { XCTAssertTrue("\($0)".contains("parameters"), "\($0)") }
+        }
+        XCTAssertNoThrow(try TransformerConfig.preset("paper-big").validate())
+    }
+
+    /// Marian starts decoding from its pad id: the start token is never masked as padding, so the
+    /// whole-sequence pass gives the logits of cached decoding, which masks nothing.
+    func testDecoderStartTokenMayBeThePadId() throws {
+        var c = tinyConfig(.encoderDecoder)
+        c.padId = 19; c.decoderStartId = 19; c.dropout = 0
+        let m = try EncoderDecoderModel(config: c, seed: 4)
+        m.train(false)
+        let source = Tensor(ints: [5, 6, 7, 2], shape: [1, 4])
+        let target: [Int32] = [19, 8, 9, 10]
+        withNoGrad {
+            let (memory, padding) = m.encode(source)
+            let full = m.project(m.decode(Tensor(ints: target, shape: [1, 4]), memory: memory, sourcePadding: padding))
+            let state = m.startDecoding(memory: memory, sourcePadding: padding)
+            for (t, token) in target.enumerated() {
+                let step = m.decodeStep(Tensor(ints: [token], shape: [1, 1]), state: state).scalars
+                for (a, b) in zip(step, full.slice(axis: 1, t..<(t + 1)).scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+            }
+        }
+    }
+
+    /// Without a pad id nothing is masked by value (GPT-2's <eos> is a real token, also used to pad);
+    /// a padded batch passes its padding explicitly and each row then equals the row alone.
+    func testModelsWithoutPadIdTakeExplicitPadding() throws {
+        var c = tinyConfig(.decoderOnly)
+        c.padId = nil; c.dropout = 0
+        let m = try DecoderOnlyModel(config: c, seed: 2)
+        m.train(false)
+        var withPad = c
+        withPad.padId = 0
+        let masking = try DecoderOnlyModel(config: withPad, seed: 2)
+        masking.train(false)
+        let ids = Tensor(ints: [4, 0, 6], shape: [1, 3])
+        withNoGrad {
+            XCTAssertNotEqual(m(ids).scalars, masking(ids).scalars, "token 0 is text without a pad id")
+            let v = c.tgtVocab
+            let batch = Tensor(ints: [4, 0, 6, 0, 7, 8, 0, 0], shape: [2, 4])
+            let both = m(batch, keyPadding: Tensor([0, 0, 0, 1, 0, 0, 1, 1], shape: [2, 4])).scalars
+            XCTAssertEqual(Array(both[0..<(3 * v)]), m(ids).scalars)
+            XCTAssertEqual(Array(both[(4 * v)..<(6 * v)]), m(Tensor(ints: [7, 8], shape: [1, 2])).scalars)
+        }
+    }
+
+    func testEncoderOnlyPartsTokenTypesAndHeadlessModels() throws {
+        var c = tinyConfig(.encoderOnly)
+        c.typeVocab = 2; c.embeddingNorm = true; c.outputTransform = true; c.tieOutput = true; c.outputBias = true
+        let m = try EncoderOnlyModel(config: c, seed: 1)
+        m.train(false)
+        let names = Set(m.namedParameters().map(\.name))
+        for n in ["embedding.types.weight", "embedding.norm.weight", "outputTransform.dense.weight", "outputTransform.norm.bias", "outputBias"] {
+            XCTAssertTrue(names.contains(n), n)
+        }
+        XCTAssertNil(m.generator)
+        let ids = Tensor(ints: [3, 4, 5], shape: [1, 3])
+        withNoGrad {
+            XCTAssertEqual(m.hidden(ids).scalars, m.hidden(ids, typeIds: Tensor(ints: [0, 0, 0], shape: [1, 3])).scalars)
+            XCTAssertNotEqual(m.hidden(ids).scalars, m.hidden(ids, typeIds: Tensor(ints: [0, 1, 1], shape: [1, 3])).scalars)
+            XCTAssertEqual(m(ids).shape, [1, 3, c.srcVocab])
+        }
+        c.outputHead = false
+        XCTAssertThrowsError(try EncoderOnlyModel(config: c)) { XCTAssertTrue("\($0)".contains("output_transform"), "\($0)") }
+        c.outputTransform = false
+        let bare = try EncoderOnlyModel(config: c, seed: 1)
+        XCTAssertTrue(bare.namedParameters().allSatisfy { !$0.name.hasPrefix("output") && !$0.name.hasPrefix("generator") })
     }
 }

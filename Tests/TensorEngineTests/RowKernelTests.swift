@@ -103,14 +103,22 @@ final class RowKernelTests: XCTestCase {
         let dy = random(xs.count, -1, 1, seed: 2)
         let s2 = 0.70710678118654752
         forEachLevel { level in
-            for (op, name) in [(Int(TK_GELU), "gelu"), (Int(TK_SILU), "silu")] {
+            let c = (2 / Double.pi).squareRoot()
+            let references: [(Int, String, (Double) -> Double, (Double) -> Double)] = [
+                (Int(TK_GELU), "gelu", { 0.5 * $0 * (1 + Foundation.erf($0 * s2)) },
+                 { 0.5 * (1 + Foundation.erf($0 * s2)) + $0 * Foundation.exp(-0.5 * $0 * $0) / (2 * Double.pi).squareRoot() }),
+                (Int(TK_GELU_TANH), "gelu_tanh", { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) },
+                 { x in
+                     let t = Foundation.tanh(c * (x + 0.044715 * x * x * x))
+                     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+                 }),
+                (Int(TK_SILU), "silu", { $0 / (1 + Foundation.exp(-$0)) },
+                 { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 + $0 * (1 - s)) }),
+            ]
+            for (op, name, f, df) in references {
                 let y = unary(op, xs)
                 var dx = [Float](repeating: 0, count: xs.count)
                 tk_unary_backward(Int32(op), xs, dy, &dx, xs.count)
-                let f: (Double) -> Double = op == Int(TK_GELU) ? { 0.5 * $0 * (1 + Foundation.erf($0 * s2)) } : { $0 / (1 + Foundation.exp(-$0)) }
-                let df: (Double) -> Double = op == Int(TK_GELU)
-                    ? { 0.5 * (1 + Foundation.erf($0 * s2)) + $0 * Foundation.exp(-0.5 * $0 * $0) / (2 * Double.pi).squareRoot() }
-                    : { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 + $0 * (1 - s)) }
                 assertClose(y, xs.map { f(Double($0)) }, "\(name) level \(level)") { 1e-6 * max(1, abs(Double(xs[$0]))) }
                 assertClose(dx, xs.indices.map { Double(dy[$0]) * df(Double(xs[$0])) }, "\(name)' level \(level)") {
                     2e-6 * max(1, abs(Double(xs[$0])))

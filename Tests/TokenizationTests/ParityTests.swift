@@ -38,3 +38,20 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(reloaded.vocabSize, original.vocabSize)
     }
 }
+
+/// Tokenizers our trainers wrote, read back by us, give the ids Hugging Face `tokenizers` gives
+/// for the same files (Fixtures/trained_expected.json, from scripts/trainer_fixtures.py).
+final class TrainedTokenizerParityTests: XCTestCase {
+    func testOurTrainedWordPieceMatchesHuggingFace() throws {
+        let expected = try JSONDecoder().decode(Fixtures.Expected.self,
+                                                from: Data(contentsOf: Fixtures.directory.appendingPathComponent("trained_expected.json")))
+        let name = "ours_wordpiece"
+        let want = try XCTUnwrap(expected.tokenizers[name])
+        let tokenizer = try Fixtures.tokenizer(name)
+        for (n, text) in expected.cases.enumerated() {
+            XCTAssertEqual(tokenizer.encode(text), want.ids[n], "\(name): ids of \(text.debugDescription)")
+            XCTAssertEqual(tokenizer.encode(text, addSpecial: true), want.ids_special[n], "\(name): special ids of \(text.debugDescription)")
+            XCTAssertEqual(tokenizer.decode(want.ids[n]), want.decoded[n], "\(name): decoding \(text.debugDescription)")
+        }
+    }
+}

@@ -70,11 +70,11 @@ final class TrainingTests: XCTestCase {
         }
         let mystery = try temporaryFile(Array(#"{"model": {"type": "Mystery", "vocab": {}}}"#.utf8))
         XCTAssertThrowsError(try Tokenizer(contentsOfFile: mystery)) { error in
-            XCTAssertEqual(error as? TokenizationError, .unsupported(file: mystery, component: "model type Mystery (supported: BPE)"))
+            XCTAssertEqual(error as? TokenizationError, .unsupported(file: mystery, component: "model: unsupported model type \"Mystery\" (supported: BPE, WordPiece, WordLevel)"))
         }
-        let bert = try temporaryFile(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": {"type": "BertNormalizer"}}"#.utf8))
+        let bert = try temporaryFile(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": {"type": "Bert"}}"#.utf8))
         XCTAssertThrowsError(try Tokenizer(contentsOfFile: bert)) { error in
-            XCTAssertEqual(error as? TokenizationError, .unsupported(file: bert, component: "normalizer BertNormalizer"))
+            XCTAssertEqual(error as? TokenizationError, .unsupported(file: bert, component: "normalizer: unsupported normalizer type \"Bert\""))
         }
     }
 

@@ -9,12 +9,13 @@
 /// (levels the CPU lacks are lowered to the best). Returns the level now in use. For tests.
 int tk_row_kernels_set_level(int level);
 
-/// Unary ops on n contiguous floats (TK_ERF is for tests of the erf used by GELU; TK_RELU passes NaN on).
-enum { TK_EXP = 0, TK_LOG = 1, TK_TANH = 2, TK_SIGMOID = 3, TK_GELU = 4, TK_SILU = 5, TK_ERF = 6, TK_RELU = 7 };
+/// Unary ops on n contiguous floats (TK_ERF is for tests of the erf used by GELU; TK_RELU passes NaN on;
+/// TK_GELU_TANH is GELU's tanh approximation, GPT-2's "gelu_new").
+enum { TK_EXP = 0, TK_LOG = 1, TK_TANH = 2, TK_SIGMOID = 3, TK_GELU = 4, TK_SILU = 5, TK_ERF = 6, TK_RELU = 7, TK_GELU_TANH = 8 };
 
 /// y = op(x).
 void tk_unary(int op, const float *x, float *y, long n);
-/// dx = dy·op'(x) for TK_GELU, TK_SILU and TK_RELU (dy where x > 0, else 0).
+/// dx = dy·op'(x) for TK_GELU, TK_GELU_TANH, TK_SILU and TK_RELU (dy where x > 0, else 0).
 void tk_unary_backward(int op, const float *x, const float *dy, float *dx, long n);
 
 /// Binary ops on n contiguous floats: c = a op b.

@@ -80,7 +80,7 @@ extension Kernels {
 // MARK: Unary activations: y = f(x), dx = dy · f'(x)
 
 public enum UnaryOp: String, Sendable {
-    case exp, log, sqrt, tanh, relu, gelu, silu, sigmoid, neg
+    case exp, log, sqrt, tanh, relu, gelu, geluTanh, silu, sigmoid, neg
 }
 
 extension Kernels {
@@ -94,6 +94,7 @@ extension Kernels {
             case .log: tk_unary(Int32(TK_LOG), src, dst, n)
             case .tanh: tk_unary(Int32(TK_TANH), src, dst, n)
             case .gelu: tk_unary(Int32(TK_GELU), src, dst, n)
+            case .geluTanh: tk_unary(Int32(TK_GELU_TANH), src, dst, n)
             case .silu: tk_unary(Int32(TK_SILU), src, dst, n)
             case .sigmoid: tk_unary(Int32(TK_SIGMOID), src, dst, n)
             case .sqrt: for i in 0..<n { dst[i] = src[i].squareRoot() }
@@ -116,6 +117,7 @@ extension Kernels {
             case .tanh: for i in r { d[i] = g[i] * (1 - py[i] * py[i]) }
             case .relu: tk_unary_backward(Int32(TK_RELU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .gelu: tk_unary_backward(Int32(TK_GELU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
+            case .geluTanh: tk_unary_backward(Int32(TK_GELU_TANH), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .silu: tk_unary_backward(Int32(TK_SILU), px + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count)
             case .sigmoid: for i in r { d[i] = g[i] * py[i] * (1 - py[i]) }
             case .neg: for i in r { d[i] = -g[i] }

@@ -1,0 +1,150 @@
+// Hugging Face model directories (config.json with a model_type, model.safetensors, and perhaps
+// generation_config.json) loaded onto our own layers: the config is translated and checked (sizes
+// included) before anything large is allocated, then every tensor name and shape is checked
+// against the architecture's layout before any data is read: a missing, extra or mis-shaped
+// tensor is an error naming it.
+import Foundation
+import Models
+
+/// The tensors of a Hugging Face checkpoint: the one place that knows how they are stored. Today
+/// a single model.safetensors, its header read first (names and shapes), then its data at the
+/// first tensor asked for. Sharded checkpoints, memory mapping and pytorch_model.bin belong to the
+/// shared checkpoint reader, which is to replace this type.
+final class HubCheckpoint {
+    let path: String
+    /// Every stored tensor's shape, by name.
+    let shapes: [String: [Int]]
+    private let dataLength: Int
+    private var file: SafetensorsFile?
+
+    init(directory: URL) throws {
+        let fm = FileManager.default
+        let single = directory.appendingPathComponent("model.safetensors").path
+        guard fm.fileExists(atPath: single) else {
+            for (name, what) in [("model.safetensors.index.json", "sharded safetensors checkpoints"), ("pytorch_model.bin", "pytorch_model.bin checkpoints")]
+                where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
+                throw ConfigError("\(directory.path) holds \(name): \(what) are not read yet; a single model.safetensors is")
+            }
+            throw ConfigError("\(directory.path) has no model.safetensors")
+        }
+        let header = try SafetensorsHeader.read(path: single)
+        path = single
+        dataLength = header.dataLength
+        shapes = Dictionary(header.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A float tensor, checked finite.
+    func tensor(_ name: String) throws -> Tensor {
+        if let file { return try file.tensor(name) }
+        // Names and shapes were checked; the data may still hold large ignored buffers.
+        guard Double(dataLength) <= 2 * ModelSize.byteLimit else {
+            throw ConfigError("\(path): \(dataLength) bytes of tensor data are more than this machine can load")
+        }
+        let opened = try SafetensorsFile(path: path)
+        file = opened
+        return try opened.tensor(name)
+    }
+}
+
+enum HubModelDirectory {
+    /// True when the directory's config.json names a `model_type` (our own configs have none).
+    static func isHub(_ directory: URL) -> Bool {
+        guard let config = try? HubConfig(path: directory.appendingPathComponent("config.json").path) else { return false }
+        return config.value("model_type") != nil
+    }
+
+    /// The directory's layout (its config translated into ours) and generation defaults, from its
+    /// config files and checkpoint header alone.
+    static func describe(_ directory: URL) throws -> (layout: HubLayout, generation: GenerationDefaults, checkpoint: HubCheckpoint) {
+        let hub = try HubConfig(path: directory.appendingPathComponent("config.json").path)
+        let generationPath = directory.appendingPathComponent("generation_config.json").path
+        // transformers reads generation settings from generation_config.json when there is one, else from config.json.
+        let generation = try GenerationDefaults(hub: FileManager.default.fileExists(atPath: generationPath) ? HubConfig(path: generationPath) : hub)
+        let checkpoint = try HubCheckpoint(directory: directory)
+        let names = Set(checkpoint.shapes.keys)
+        let architecture = try hub.architecture { type in
+            switch type {
+            case "marian": return .marianMT
+            case "gpt2": return .gpt2LMHead
+            case "bert": return names.contains { $0.hasPrefix("cls.predictions.") } ? .bertForMaskedLM : .bert
+            default:
+                let tied = try hub.bool("tie_word_embeddings", default: false)
+                return names.contains("lm_head.weight") || tied ? .llamaForCausalLM : .llama
+            }
+        }
+        let layout: HubLayout
+        switch architecture {
+        case .marianMT: layout = try HubMarian.layout(hub, architecture: architecture, generation: generation)
+        case .gpt2LMHead, .gpt2: layout = try HubGPT2.layout(hub, architecture: architecture)
+        case .bertForMaskedLM, .bertForPreTraining, .bert: layout = try HubBERT.layout(hub, architecture: architecture)
+        case .llamaForCausalLM, .llama: layout = try HubLlama.layout(hub, architecture: architecture)
+        }
+        return (layout, generation, checkpoint)
+    }
+
+    static func load(_ directory: URL) throws -> LoadedModel {
+        let (layout, generation, checkpoint) = try describe(directory)
+        let model = try AnyTransformerModel(config: layout.config)
+        try loadWeights(layout, from: checkpoint, into: model.module)
+        model.module.train(false)
+        return LoadedModel(config: layout.config, model: model, layout: .hub, directory: directory,
+                           architecture: layout.architecture, generation: generation)
+    }
+
+    /// Checks every name and shape, then copies each tensor into its parameters.
+    static func loadWeights(_ layout: HubLayout, from checkpoint: HubCheckpoint, into module: Module) throws {
+        let params = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+        let stored = checkpoint.shapes
+        // Checkpoints of the bare model (and GPT-2's original ones) have no base-model prefix.
+        let prefixed = stored.keys.contains { $0.hasPrefix(layout.prefix) }
+        func named(_ n: String) -> String { !prefixed && n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
+        func unprefixed(_ n: String) -> String { n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
+        var known = Set<String>()
+        var plan: [(present: [String], parts: [Tensor], transposed: Bool)] = []
+        for m in layout.mappings {
+            let parts = m.parts.map { name -> Tensor in
+                guard let p = params[name] else { preconditionFailure("\(layout.architecture.rawValue) layout names no parameter '\(name)'") }
+                return p
+            }
+            var shape = parts[0].shape
+            shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
+            if m.transposed && shape.count == 2 { shape.reverse() }
+            if let s = m.storedShape { shape = s }
+            let names = m.names.map(named)
+            known.formUnion(names)
+            let present = names.filter { stored[$0] != nil }
+            if present.isEmpty {
+                guard m.optional else {
+                    let also = names.count > 1 ? " (or its tied copies \(names.dropFirst().map { "'\($0)'" }.joined(separator: ", ")))" : ""
+                    throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: names[0],
+                                                        reason: "missing\(also): a \(layout.architecture.rawValue) with this config.json needs it, shape \(shape)")
+                }
+                for p in parts { p.data.update(repeating: 0, count: p.count); p.markModified() }
+                continue
+            }
+            for n in present where stored[n] != shape {
+                throw CheckpointError.invalidShape(file: checkpoint.path, tensor: n,
+                                                   reason: "expected \(shape) for this config.json, found \(stored[n] ?? [])")
+            }
+            plan.append((present, parts, m.transposed))
+        }
+        if let extra = stored.keys.sorted().first(where: { !known.contains($0) && !layout.ignored(unprefixed($0)) }) {
+            throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: extra,
+                                                reason: "not part of a \(layout.architecture.rawValue) with this config.json")
+        }
+        for (present, parts, transposed) in plan {
+            var t = try checkpoint.tensor(present[0])
+            for other in present.dropFirst() where try checkpoint.tensor(other).scalars != t.scalars {
+                throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: other,
+                                                    reason: "differs from '\(present[0])', whose tied copy it should be")
+            }
+            if transposed && t.rank == 2 { t = Kernels.permute(t, [1, 0]) }
+            var offset = 0
+            for p in parts {
+                p.data.update(from: t.data + offset, count: p.count)
+                p.markModified()
+                offset += p.count
+            }
+        }
+    }
+}
