@@ -31,18 +31,33 @@ public struct ModelDescription {
 public enum ModelDirectory {
     /// Loads any model directory: ours (config.json in our schema + weights.safetensors) or a Hugging
     /// Face one (config.json with a model_type + model.safetensors). Every command loads through here.
-    public static func load(_ directory: URL) throws -> LoadedModel {
+    /// The model computes in `precision` at inference whatever its weights are stored in; in bfloat16
+    /// or int8 it holds only its packed weights (see `Module.setInferencePrecision`).
+    public static func load(_ directory: URL, precision: InferencePrecision = .f32) throws -> LoadedModel {
         try requireDirectory(directory)
-        if HubModelDirectory.isHub(directory) { return try HubModelDirectory.load(directory) }
-        let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
-        let weightsPath = directory.appendingPathComponent("weights.safetensors").path
-        let file = try SafetensorsFile(path: weightsPath)
-        let model = try AnyTransformerModel(config: config)
-        let layout: WeightLayout = file.header.entry(named: PyTorchLayout.marker) != nil ? .pytorch : .native
-        if layout == .pytorch { try loadPyTorch(file, into: model.module, config: config) } else { try loadNative(file, into: model.module) }
-        model.module.train(false)
-        return LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
-                           generation: GenerationDefaults(config: config))
+        let loaded: LoadedModel
+        if HubModelDirectory.isHub(directory) {
+            loaded = try HubModelDirectory.load(directory)
+        } else {
+            let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
+            let weightsPath = directory.appendingPathComponent("weights.safetensors").path
+            let file = try SafetensorsFile(path: weightsPath)
+            let model = try AnyTransformerModel(config: config)
+            let layout: WeightLayout = file.header.entry(named: PyTorchLayout.marker) != nil ? .pytorch : .native
+            if layout == .pytorch {
+                try loadPyTorch(file, into: model.module, config: config)
+            } else {
+                try loadNative(file, into: model.module, precision: precision)
+            }
+            model.module.train(false)
+            loaded = LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
+                                 generation: GenerationDefaults(config: config))
+        }
+        if precision != .f32 {
+            loaded.model.module.setInferencePrecision(precision, releasingFloatWeights: true)
+            BufferPool.shared.trim()  // the released float weights
+        }
+        return loaded
     }
 
     /// The config (a hub config translated into ours), architecture and generation defaults of a
@@ -70,14 +85,36 @@ public enum ModelDirectory {
         }
     }
 
-    /// Weights under our names: every parameter present with its shape, nothing unknown.
-    public static func loadNative(_ file: SafetensorsFile, into module: Module) throws {
+    /// Weights under our names: every parameter present with its shape, nothing unknown. Weights
+    /// stored in int8 (see `Int8Weights`) are packed as they are when `precision` is int8, and
+    /// dequantized otherwise.
+    public static func loadNative(_ file: SafetensorsFile, into module: Module, precision: InferencePrecision = .f32) throws {
         let params = module.namedParameters()
-        let known = Set(params.map(\.name))
+        let packable = module.packableLayers()
+        let quantized = Set(params.filter { file.header.entry(named: $0.name)?.dtype == .i8 }.map(\.name))
+        let known = Set(params.map(\.name)).union(quantized.map { $0 + Int8Weights.scaleSuffix })
         if let extra = file.entries.map(\.name).first(where: { !known.contains($0) }) {
             throw CheckpointError.invalidHeader(file: file.path, tensor: extra, reason: "not a parameter of this model's config")
         }
-        for (name, p) in params { try copy(file.tensor(name, shape: p.shape), into: p) }
+        // Float parameters first: an int8 weight packs with its layer's bias as loaded.
+        for (name, p) in params where !quantized.contains(name) { try copy(file.tensor(name, shape: p.shape), into: p) }
+        for (name, p) in params where quantized.contains(name) {
+            guard let layer = packable[ObjectIdentifier(p)] else {
+                throw CheckpointError.invalidHeader(file: file.path, tensor: name,
+                                                    reason: "stored as I8, but only linear and embedding weights may be")
+            }
+            let (values, scales) = try Int8Weights.read(file, name: name, shape: p.shape)
+            guard precision == .int8 else {
+                Int8Weights.dequantize(values, scales: scales, into: p)
+                continue
+            }
+            let (rows, cols) = (p.shape[0], p.shape[1])
+            if let linear = layer as? Linear {
+                linear.adopt(PackedWeight(int8Values: values, scales: scales, outputs: rows, inputs: cols, bias: linear.bias))
+            } else if let embedding = layer as? TokenEmbedding {
+                embedding.adopt(PackedWeight(int8Values: values, scales: scales, outputs: rows, inputs: cols, bias: nil))
+            }
+        }
     }
 
     /// Weights in the PyTorch reference layout, with packed Q/K/V split by rows.
@@ -118,10 +155,21 @@ public enum ModelDirectory {
     }
 
     /// Writes config.json and weights.safetensors (our names) atomically; copies a tokenizer if given.
+    /// int8 stores linear and embedding weights as `Int8Weights` describes, the rest as F32.
     public static func save(_ module: Module, config: TransformerConfig, to directory: URL,
-                            format: SafetensorsTensor.FloatFormat = .f32, tokenizer: URL? = nil) throws {
+                            format: WeightFormat = .f32, tokenizer: URL? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let tensors = module.namedParameters().map { SafetensorsTensor(name: $0.name, tensor: $0.tensor, format: format) }
+        let packable = module.packableLayers()
+        let tensors = module.namedParameters().flatMap { name, tensor -> [SafetensorsTensor] in
+            switch format {
+            case .f32: return [SafetensorsTensor(name: name, tensor: tensor, format: .f32)]
+            case .f16: return [SafetensorsTensor(name: name, tensor: tensor, format: .f16)]
+            case .bf16: return [SafetensorsTensor(name: name, tensor: tensor, format: .bf16)]
+            case .int8:
+                return packable[ObjectIdentifier(tensor)] != nil
+                    ? Int8Weights.tensors(name: name, weight: tensor) : [SafetensorsTensor(name: name, tensor: tensor, format: .f32)]
+            }
+        }
         try SafetensorsWriter.write(tensors, metadata: ["format": "swift-transformer"], to: directory.appendingPathComponent("weights.safetensors").path)
         let json = try config.jsonData()
         try writeAtomically(to: directory.appendingPathComponent("config.json").path) { file in

@@ -4,7 +4,8 @@
 // packed copy serving lookups and a tied output projection.
 
 public final class TokenEmbedding: Module {
-    public let weight: Tensor
+    /// [vocabulary, d]; a meta tensor (shape, no values) once the layer holds only its packed table.
+    public private(set) var weight: Tensor
     public let scale: Float
     /// The number format of lookups that record no gradient (see `Module.setInferencePrecision`).
     public private(set) var precision: InferencePrecision = .f32
@@ -28,14 +29,32 @@ public final class TokenEmbedding: Module {
     /// The table packed in this layer's precision (packed now if missing or stale): its rows are the
     /// lookups, and x·Wᵀ through it is a tied output projection.
     public func packedWeight() -> PackedWeight {
-        if let packed, packed.matches(weight: weight, bias: nil) { return packed }
+        if let packed, !weight.hasValues || packed.matches(weight: weight, bias: nil) { return packed }
         let fresh = PackedWeight(weight: weight, bias: nil, precision: precision)
         packed = fresh
         return fresh
     }
 
-    override public func adoptInferencePrecision(_ precision: InferencePrecision) {
+    /// Holds `packed` as its table from now on, in its precision, the float table released.
+    public func adopt(_ packed: PackedWeight) {
+        precondition(packed.outputs == weight.shape[0] && packed.inputs == weight.shape[1],
+                     "TokenEmbedding: packed table \(packed.outputs)×\(packed.inputs) for \(weight.shape)")
+        self.packed = packed
+        precision = packed.precision
+        weight = Tensor(metaShape: weight.shape)
+    }
+
+    override public var packableWeight: Tensor? { weight }
+
+    override public func adoptInferencePrecision(_ precision: InferencePrecision, releasingFloatWeights release: Bool) {
+        if let packed, !weight.hasValues, precision != packed.precision {
+            weight = parameter(packed.rows(Tensor(ints: (0..<Int32(vocabularySize)).map { $0 }, shape: [vocabularySize])))
+        }
         if precision != self.precision { packed = nil }
         self.precision = precision
+        if release && precision != .f32 && weight.hasValues {
+            _ = packedWeight()
+            weight = Tensor(metaShape: weight.shape)
+        }
     }
 }

@@ -39,7 +39,7 @@ public final class DecoderOnlyModel: Module {
     }
 
     var outputLayer: OutputLayer {
-        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias)
+        OutputLayer(transform: outputTransform, linear: generator, tied: embedding.tokens, tiedBias: outputBias)
     }
 
     /// Output linear layer: [..., d] → logits [..., V].

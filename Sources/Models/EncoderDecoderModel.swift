@@ -57,7 +57,7 @@ public final class EncoderDecoderModel: Module {
     }
 
     var outputLayer: OutputLayer {
-        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: targetEmbedding.tokens.weight, tiedBias: outputBias)
+        OutputLayer(transform: outputTransform, linear: generator, tied: targetEmbedding.tokens, tiedBias: outputBias)
     }
 
     /// Output linear layer: [B, T, d] → logits [B, T, V].

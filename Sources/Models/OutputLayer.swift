@@ -27,14 +27,16 @@ public final class PredictionTransform: Module {
 struct OutputLayer {
     let transform: PredictionTransform?
     let linear: Linear?
-    let tiedWeight: Tensor
+    let tied: TokenEmbedding
     let tiedBias: Tensor?
 
-    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding).
+    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding). Tied
+    /// weights in bfloat16 or int8 project through the embedding's packed table.
     func callAsFunction(_ hidden: Tensor, inference: Bool = false) -> Tensor {
         let x = transform.map { inference ? $0.inference(hidden) : $0(hidden) } ?? hidden
         if let linear { return inference ? linear.inference(x) : linear(x) }
-        let logits = x.matmul(tiedWeight, transposeB: true)
+        let packed = tied.precision != .f32 && (inference || !GradMode.isEnabled)
+        let logits = packed ? tied.packedWeight().apply(x) : x.matmul(tied.weight, transposeB: true)
         return tiedBias.map { logits + $0 } ?? logits
     }
 }

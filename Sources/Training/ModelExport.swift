@@ -1,5 +1,5 @@
 // Exporting a run: a checkpoint's weights with the run's model config and tokenizer, written
-// as a model directory (config.json, tokenizer.json, weights.safetensors) at f32, f16 or bf16.
+// as a model directory (config.json, tokenizer.json, weights.safetensors) at f32, f16, bf16 or int8.
 // Optionally the element-wise mean of the last N checkpoints' weights, as the paper's base
 // models were made (§6.1: "averaging the last 5 checkpoints").
 import Checkpoints
@@ -18,7 +18,7 @@ public enum ExportSource: Equatable, Sendable {
 extension RunDirectory {
     /// Writes the weights chosen by `source` to `directory`; returns the checkpoints used.
     @discardableResult
-    public func exportModel(to directory: URL, format: SafetensorsTensor.FloatFormat = .f32,
+    public func exportModel(to directory: URL, format: WeightFormat = .f32,
                             source: ExportSource = .best) throws -> [URL] {
         let config = try trainingConfig().model
         let model = try TrainableModel(config: config, seed: 0)
