@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
     ],
     dependencies: [
@@ -33,8 +34,12 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["JSONText"]),
         .target(name: "Checkpoints", dependencies: ["Models", "JSONText"]),
         .target(name: "Evaluation"),
-        .target(name: "Generation", dependencies: ["Models"]),
+        // Search and sampling, and loading a model directory with its tokenizer for every front end.
+        .target(name: "Generation", dependencies: ["Models", "Checkpoints", "Tokenization", "JSONText"]),
         .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation", "Generation"]),
+        // Each parser of outside input as a function of bytes: what the libFuzzer harnesses
+        // (the Fuzz package) fuzz and FuzzTargetsTests replays from the committed corpora.
+        .target(name: "FuzzTargets", dependencies: ["JSONText", "Checkpoints", "Tokenization", "Models", "Training"]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
@@ -48,10 +53,11 @@ let package = Package(
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], exclude: ["Fixtures"]),
-        .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models", "Generation"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParityTests", dependencies: ["Checkpoints", "Models", "Generation", "Tokenization", "Training", "JSONText"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Checkpoints", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ],
     swiftLanguageModes: [.v5]
 )

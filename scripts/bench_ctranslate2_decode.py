@@ -12,11 +12,22 @@ transformers (torch threads 1 and 2). With --ours PATH it also runs our binary i
 session in each --precisions (f32, bf16, int8), interleaved, so all numbers share the machine's
 conditions.
 
+With --model-dir DIR --ct2-dir CT2_DIR it times a Hugging Face encoder-decoder directory instead
+(ours: `transformer bench decode --model DIR`) against the same model converted by
+`ct2-transformers-converter` (scripts/opus_mt_shape_model.py writes both), for --rounds rounds that
+alternate the engines; each line is one round, the last lines the medians over rounds. Each side
+also reports its process's CPU time per token ("cpu_ms_per_token", all threads), which a busy
+machine disturbs less than tokens/s. Both sides
+decode the same source ids (those `bench decode` draws, reproduced here) and report a hash of the
+output ids ("output_fnv1a"); "same_tokens" says whether CTranslate2's equal ours.
+
     python -m venv venv && venv/bin/pip install torch transformers ctranslate2 sentencepiece
     venv/bin/python scripts/bench_ctranslate2_decode.py --presets tiny small base \
         --ours .build/release/transformer
     venv/bin/python scripts/bench_ctranslate2_decode.py --compute-types int8 bfloat16 --precisions int8 bf16 \
         --skip-hf --ours .build/release/transformer
+    venv/bin/python scripts/bench_ctranslate2_decode.py --model-dir /work/runs/opus-mt-shape \
+        --ct2-dir /work/runs/opus-mt-shape-ct2 --ours .build/release/transformer --rounds 3
 """
 import argparse
 import json
@@ -132,6 +143,95 @@ def bench_ours(binary, preset, batch, beam, threads, new_tokens, runs, precision
     return json.loads(out.strip().splitlines()[-1])
 
 
+MASK64 = (1 << 64) - 1
+
+
+def random_bits(seed, counter):
+    """RandomGenerator.bits (Sources/TensorEngine/RandomGenerator.swift): SplitMix64 at `counter`."""
+    z = (seed + counter * 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def bench_sources(batch, vocab, pad):
+    """`bench decode`'s sources: 32 ids each from 3..<vocab less the pad id, RandomGenerator seed 2."""
+    ids = [i for i in range(3, vocab) if i != pad]
+    return [[ids[random_bits(2, 1 + s * SOURCE_LENGTH + t) % len(ids)] for t in range(SOURCE_LENGTH)] for s in range(batch)]
+
+
+def fnv1a(rows):
+    h = 0xCBF29CE484222325
+    for row in rows:
+        for token in row:
+            for byte in (token & 0xFFFFFFFF).to_bytes(4, "little"):
+                h = ((h ^ byte) * 0x100000001B3) & MASK64
+    return format(h, "x")
+
+
+def bench_ct2_dir(translator, vocabulary, sources, beam, new_tokens, runs):
+    """tokens/s, CPU ms per token (the process's, all threads; medians of `runs` after a warm-up)
+    and the output ids' hash of a converted model on `sources` (ids)."""
+    index = {t: i for i, t in enumerate(vocabulary)}
+    tokens = [[vocabulary[i] for i in row] for row in sources]
+    count = len(sources) * new_tokens
+    output = []
+
+    def run():
+        out = translator.translate_batch(tokens, beam_size=beam, max_decoding_length=new_tokens,
+                                         min_decoding_length=new_tokens, max_batch_size=len(sources))
+        assert all(len(r.hypotheses[0]) == new_tokens for r in out), "CTranslate2 output length"
+        output[:] = [[index[t] for t in r.hypotheses[0]] for r in out]
+
+    run()
+    rates, cpu = [], []
+    for _ in range(runs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        run()
+        rates.append(count / (time.perf_counter() - start))
+        cpu.append(1000 * (time.process_time() - cpu_start) / count)
+    return statistics.median(rates), statistics.median(cpu), fnv1a(output)
+
+
+def bench_model_dir(args):
+    config = json.load(open(os.path.join(args.model_dir, "config.json")))
+    vocabulary = json.load(open(os.path.join(args.ct2_dir, "shared_vocabulary.json")))
+    results = {}
+    translators = {}
+    for round_ in range(args.rounds):
+        for batch, beam in CASES:
+            sources = bench_sources(batch, config["vocab_size"], config.get("pad_token_id"))
+            for threads in args.threads:
+                engines = ["swift-transformer", "ctranslate2"] if args.ours else ["ctranslate2"]
+                if round_ % 2 == 1:
+                    engines.reverse()
+                line = {}
+                for engine in engines:
+                    if engine == "ctranslate2":
+                        if threads not in translators:
+                            translators[threads] = ctranslate2.Translator(args.ct2_dir, device="cpu", compute_type="float32",
+                                                                          intra_threads=threads, inter_threads=1)
+                        line[engine] = bench_ct2_dir(translators[threads], vocabulary, sources, beam,
+                                                     args.new_tokens, args.runs)
+                    else:
+                        out = subprocess.run([args.ours, "bench", "decode", "--model", args.model_dir, "--batch", str(batch),
+                                              "--beam", str(beam), "--threads", str(threads), "--new-tokens",
+                                              str(args.new_tokens), "--runs", str(args.runs)],
+                                             check=True, capture_output=True, text=True).stdout
+                        ours = json.loads(out.strip().splitlines()[-1])
+                        line[engine] = (ours["tokens_per_s"], ours["cpu_ms_per_token"], ours["output_fnv1a"])
+                same = len({h for _, _, h in line.values()}) == 1
+                for engine, (rate, cpu, digest) in line.items():
+                    results.setdefault((engine, batch, beam, threads), []).append((rate, cpu))
+                    print(json.dumps({"engine": engine, "round": round_, "batch": batch, "beam": beam, "threads": threads,
+                                      "tokens_per_s": round(rate, 1), "cpu_ms_per_token": round(cpu, 2),
+                                      "output_fnv1a": digest, "same_tokens": same}), flush=True)
+    for (engine, batch, beam, threads), values in results.items():
+        print(json.dumps({"engine": engine, "median_of_rounds": len(values), "batch": batch, "beam": beam, "threads": threads,
+                          "tokens_per_s": round(statistics.median(v[0] for v in values), 1),
+                          "cpu_ms_per_token": round(statistics.median(v[1] for v in values), 2)}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presets", nargs="+", default=["tiny", "small", "base"], choices=sorted(PRESETS))
@@ -145,7 +245,15 @@ def main():
                         choices=["float32", "int8", "int8_float32", "bfloat16"], help="CTranslate2 compute types")
     parser.add_argument("--precisions", nargs="+", default=["f32"], choices=["f32", "bf16", "int8"],
                         help="our --precision values")
+    parser.add_argument("--model-dir", help="a Hugging Face encoder-decoder directory (instead of the presets)")
+    parser.add_argument("--ct2-dir", help="that directory converted by ct2-transformers-converter")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --model-dir")
     args = parser.parse_args()
+    if args.model_dir:
+        if not args.ct2_dir:
+            parser.error("--model-dir needs --ct2-dir")
+        bench_model_dir(args)
+        return
 
     for preset in args.presets:
         model = marian(preset)

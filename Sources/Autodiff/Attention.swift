@@ -13,9 +13,10 @@ extension Tensor {
         precondition(!(bias?.requiresGrad ?? false), "attention: the bias is a constant; gradients do not flow to it")
         let f = Kernels.attention(query: query, key: key, value: value, heads: heads, layout: layout, mask: mask, bias: bias,
                                   scale: scale, keep: 1 - dropout, generator: &generator)
+        let saved = f.saved  // not f: the node must not hold its own output
         return f.output.recorded("attention", [query, key, value]) { dy in
             let (dq, dk, dv) = Kernels.attentionBackward(query: query, key: key, value: value, mask: mask, bias: bias,
-                                                         forward: f, dOutput: dy)
+                                                         saved: saved, dOutput: dy)
             return [dq, dk, dv]
         }
     }

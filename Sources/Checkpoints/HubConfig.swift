@@ -40,11 +40,16 @@ struct HubConfig {
     let members: JSONValue
 
     init(path: String) throws {
-        self.path = path
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw ConfigError("cannot read \(path): \(error.localizedDescription)")
         }
+        try self.init(path: path, bytes: bytes)
+    }
+
+    /// A config's bytes, `path` naming them in messages (an export reads back what it wrote).
+    init(path: String, bytes: [UInt8]) throws {
+        self.path = path
         // A config is a few KB; a huge one is not a config.
         guard bytes.count <= 16 << 20 else { throw ConfigError("\(path) is \(bytes.count) bytes, too large for a config") }
         do { members = try JSONValue.parse(bytes, maxDepth: 64) } catch {
@@ -153,7 +158,7 @@ struct HubConfig {
     /// Validates the config translated into ours, sizes included: before the layer-by-layer tensor
     /// map is built, and before any model is allocated.
     func check(_ config: TransformerConfig, _ architecture: HubArchitecture) throws {
-        do { try config.validate() } catch {
+        do { try config.validate(); try config.checkModelFits() } catch {
             throw ConfigError("\(path): \(architecture.rawValue) translated into a config this package cannot run: \(error)")
         }
     }

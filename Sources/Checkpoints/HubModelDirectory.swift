@@ -1,49 +1,30 @@
-// Hugging Face model directories (config.json with a model_type, model.safetensors, and perhaps
-// generation_config.json) loaded onto our own layers: the config is translated and checked (sizes
+// Hugging Face model directories (config.json with a model_type, the weights in any of the hub's
+// files, and perhaps generation_config.json) loaded onto our own layers: the config is translated and checked (sizes
 // included) before anything large is allocated, then every tensor name and shape is checked
 // against the architecture's layout before any data is read: a missing, extra or mis-shaped
 // tensor is an error naming it.
 import Foundation
 import Models
 
-/// The tensors of a Hugging Face checkpoint: the one place that knows how they are stored. Today
-/// a single model.safetensors, its header read first (names and shapes), then its data at the
-/// first tensor asked for. Sharded checkpoints, memory mapping and pytorch_model.bin belong to the
-/// shared checkpoint reader, which is to replace this type.
+/// The tensors of a Hugging Face checkpoint, whatever files hold them (`CheckpointTensors`: one
+/// model.safetensors, shards with their index, or pytorch_model.bin), with every stored shape known
+/// before any data is read.
 final class HubCheckpoint {
     let path: String
     /// Every stored tensor's shape, by name.
     let shapes: [String: [Int]]
-    private let dataLength: Int
-    private var file: SafetensorsFile?
+    private let tensors: CheckpointTensors
 
     init(directory: URL) throws {
-        let fm = FileManager.default
-        let single = directory.appendingPathComponent("model.safetensors").path
-        guard fm.fileExists(atPath: single) else {
-            for (name, what) in [("model.safetensors.index.json", "sharded safetensors checkpoints"), ("pytorch_model.bin", "pytorch_model.bin checkpoints")]
-                where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
-                throw ConfigError("\(directory.path) holds \(name): \(what) are not read yet; a single model.safetensors is")
-            }
-            throw ConfigError("\(directory.path) has no model.safetensors")
-        }
-        let header = try SafetensorsHeader.read(path: single)
-        path = single
-        dataLength = header.dataLength
-        shapes = Dictionary(header.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        tensors = try CheckpointTensors.open(directory: directory)
+        path = tensors.path
+        var shapes: [String: [Int]] = [:]
+        for name in tensors.tensorNames { shapes[name] = tensors.shape(of: name) }
+        self.shapes = shapes
     }
 
     /// A float tensor, checked finite.
-    func tensor(_ name: String) throws -> Tensor {
-        if let file { return try file.tensor(name) }
-        // Names and shapes were checked; the data may still hold large ignored buffers.
-        guard Double(dataLength) <= 2 * ModelSize.byteLimit else {
-            throw ConfigError("\(path): \(dataLength) bytes of tensor data are more than this machine can load")
-        }
-        let opened = try SafetensorsFile(path: path)
-        file = opened
-        return try opened.tensor(name)
-    }
+    func tensor(_ name: String) throws -> Tensor { try tensors.tensor(name) }
 }
 
 enum HubModelDirectory {
@@ -72,35 +53,41 @@ enum HubModelDirectory {
                 return names.contains("lm_head.weight") || tied ? .llamaForCausalLM : .llama
             }
         }
-        let layout: HubLayout
+        return (try layout(hub, architecture, generation: generation), generation, checkpoint)
+    }
+
+    /// The tensor map of `architecture` for a config.json (the one place each architecture's is made).
+    static func layout(_ hub: HubConfig, _ architecture: HubArchitecture, generation: GenerationDefaults) throws -> HubLayout {
         switch architecture {
-        case .marianMT: layout = try HubMarian.layout(hub, architecture: architecture, generation: generation)
-        case .gpt2LMHead, .gpt2: layout = try HubGPT2.layout(hub, architecture: architecture)
-        case .bertForMaskedLM, .bertForPreTraining, .bert: layout = try HubBERT.layout(hub, architecture: architecture)
-        case .llamaForCausalLM, .llama: layout = try HubLlama.layout(hub, architecture: architecture)
+        case .marianMT: return try HubMarian.layout(hub, architecture: architecture, generation: generation)
+        case .gpt2LMHead, .gpt2: return try HubGPT2.layout(hub, architecture: architecture)
+        case .bertForMaskedLM, .bertForPreTraining, .bert: return try HubBERT.layout(hub, architecture: architecture)
+        case .llamaForCausalLM, .llama: return try HubLlama.layout(hub, architecture: architecture)
         }
-        return (layout, generation, checkpoint)
     }
 
     static func load(_ directory: URL) throws -> LoadedModel {
         let (layout, generation, checkpoint) = try describe(directory)
-        let model = try AnyTransformerModel(config: layout.config)
-        try loadWeights(layout, from: checkpoint, into: model.module)
+        let model = try AnyTransformerModel(config: layout.config) { try weights(layout, from: checkpoint, for: $0) }
         model.module.train(false)
         return LoadedModel(config: layout.config, model: model, layout: .hub, directory: directory,
                            architecture: layout.architecture, generation: generation)
     }
 
-    /// Checks every name and shape, then copies each tensor into its parameters.
-    static func loadWeights(_ layout: HubLayout, from checkpoint: HubCheckpoint, into module: Module) throws {
-        let params = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+    /// Checks every name and shape, then gives each parameter its stored values: the checkpoint's
+    /// tensor itself where it is float32 in our layout (a view of the mapped file), else a
+    /// converted or transposed copy; rows of a packed tensor (GPT-2's c_attn) view it in place.
+    static func weights(_ layout: HubLayout, from checkpoint: HubCheckpoint,
+                        for parameters: [(name: String, tensor: Tensor)]) throws -> [String: Tensor] {
+        let params = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor) })
         let stored = checkpoint.shapes
         // Checkpoints of the bare model (and GPT-2's original ones) have no base-model prefix.
         let prefixed = stored.keys.contains { $0.hasPrefix(layout.prefix) }
         func named(_ n: String) -> String { !prefixed && n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         func unprefixed(_ n: String) -> String { n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         var known = Set<String>()
-        var plan: [(present: [String], parts: [Tensor], transposed: Bool)] = []
+        var plan: [(present: [String], parts: [String], transposed: Bool)] = []
+        var values: [String: Tensor] = [:]
         for m in layout.mappings {
             let parts = m.parts.map { name -> Tensor in
                 guard let p = params[name] else { preconditionFailure("\(layout.architecture.rawValue) layout names no parameter '\(name)'") }
@@ -119,14 +106,14 @@ enum HubModelDirectory {
                     throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: names[0],
                                                         reason: "missing\(also): a \(layout.architecture.rawValue) with this config.json needs it, shape \(shape)")
                 }
-                for p in parts { p.data.update(repeating: 0, count: p.count); p.markModified() }
+                for (name, p) in zip(m.parts, parts) { values[name] = Tensor(zeros: p.shape) }
                 continue
             }
             for n in present where stored[n] != shape {
                 throw CheckpointError.invalidShape(file: checkpoint.path, tensor: n,
                                                    reason: "expected \(shape) for this config.json, found \(stored[n] ?? [])")
             }
-            plan.append((present, parts, m.transposed))
+            plan.append((present, m.parts, m.transposed))
         }
         if let extra = stored.keys.sorted().first(where: { !known.contains($0) && !layout.ignored(unprefixed($0)) }) {
             throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: extra,
@@ -134,17 +121,18 @@ enum HubModelDirectory {
         }
         for (present, parts, transposed) in plan {
             var t = try checkpoint.tensor(present[0])
-            for other in present.dropFirst() where try checkpoint.tensor(other).scalars != t.scalars {
+            for other in present.dropFirst() where try !checkpoint.tensor(other).sameValues(as: t) {
                 throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: other,
                                                     reason: "differs from '\(present[0])', whose tied copy it should be")
             }
             if transposed && t.rank == 2 { t = Kernels.permute(t, [1, 0]) }
             var offset = 0
-            for p in parts {
-                p.data.update(from: t.data + offset, count: p.count)
-                p.markModified()
-                offset += p.count
+            for name in parts {
+                let shape = params[name]!.shape
+                values[name] = parts.count == 1 ? t.view(shape) : t.view(offset: offset, shape: shape)
+                offset += Shape.count(shape)
             }
         }
+        return values
     }
 }

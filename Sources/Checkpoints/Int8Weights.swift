@@ -7,11 +7,6 @@
 import Models
 import TensorEngine
 
-/// How `ModelDirectory.save` stores a model's weights.
-public enum WeightFormat: String, CaseIterable, Sendable {
-    case f32, f16, bf16, int8
-}
-
 public enum Int8Weights {
     /// The suffix of the scales tensor beside an I8 weight.
     public static let scaleSuffix = ".scale"
@@ -23,11 +18,33 @@ public enum Int8Weights {
                 SafetensorsTensor(name: name + scaleSuffix, shape: [weight.shape[0]], floats: scales)]
     }
 
+    /// An I8 weight as stored: values [rows, cols] row-major and one scale per row.
+    struct Stored {
+        let values: [Int8]
+        let scales: [Float]
+        let shape: [Int]
+
+        /// value × scale for every element, as float32.
+        func dequantized() -> Tensor {
+            let out = Tensor(uninitializedShape: shape), d = out.data, cols = shape[1]
+            for i in 0..<values.count { d[i] = Float(values[i]) * scales[i / cols] }
+            return out
+        }
+
+        /// Packed for int8 inference as they are (nothing quantized twice), with `bias`.
+        func packed(bias: Tensor?) -> PackedWeight {
+            PackedWeight(int8Values: values, scales: scales, outputs: shape[0], inputs: shape[1], bias: bias)
+        }
+    }
+
     /// The I8 weight `name` of shape `shape` and its scales, checked: values in −127...127 (symmetric
     /// quantization never makes −128), scales finite and not negative.
-    static func read(_ file: SafetensorsFile, name: String, shape: [Int]) throws -> (values: [Int8], scales: [Float]) {
+    static func read(_ file: SafetensorsFile, name: String, shape: [Int]) throws -> Stored {
         let entry = try file.entry(name)
-        guard entry.shape == shape, shape.count == 2 else {
+        guard shape.count == 2 else {
+            throw CheckpointError.invalidHeader(file: file.path, tensor: name, reason: "stored as I8, but only linear and embedding weights may be")
+        }
+        guard entry.shape == shape else {
             throw CheckpointError.invalidShape(file: file.path, tensor: name, reason: "expected \(shape), found \(entry.shape)")
         }
         let scaleName = name + scaleSuffix
@@ -47,13 +64,14 @@ public enum Int8Weights {
             throw CheckpointError.valueOutOfRange(file: file.path, tensor: scaleName, index: bad,
                                                   target: "finite, non-negative scale (found \(scales[bad]))")
         }
-        return (values, scales)
+        return Stored(values: values, scales: scales, shape: shape)
     }
 
-    /// value × scale for every element, into `p` ([rows, cols]).
-    static func dequantize(_ values: [Int8], scales: [Float], into p: Tensor) {
-        let cols = p.shape[1], d = p.data
-        for i in 0..<values.count { d[i] = Float(values[i]) * scales[i / cols] }
-        p.markModified()
+    /// Only weights that inference packs (linear layers' and embedding tables') may be stored in int8.
+    static func checkPackable(_ names: Set<String>, in module: Module, file: String) throws {
+        let packable = module.packableLayers()
+        for (name, tensor) in module.namedParameters() where names.contains(name) && packable[ObjectIdentifier(tensor)] == nil {
+            throw CheckpointError.invalidHeader(file: file, tensor: name, reason: "stored as I8, but only linear and embedding weights may be")
+        }
     }
 }

@@ -15,14 +15,24 @@ public enum PyTorchLayout {
     /// The tensor that marks a file as written in this layout.
     public static let marker = "transformer.encoder.layers.0.self_attn.in_proj_weight"
 
-    /// Checks that `config` describes a model this layout can hold.
+    /// Checks that `config` describes a model this layout can hold; the error names the first key that does not fit.
     public static func check(_ config: TransformerConfig) throws {
-        let ok = config.family == .encoderDecoder && config.attention == .mha && config.keyValueHeads == config.heads
-            && config.norm == .layerNorm && config.finalNorm && config.bias && config.positional == .sinusoidal
-            && !config.shareEmbeddings && !config.tieOutput && config.activation != .swiglu
-        if !ok {
-            throw ConfigError("the PyTorch reference layout needs an encoder-decoder with multi-head attention, LayerNorm, biases, "
-                              + "final norms, sinusoidal positions, separate embeddings, an untied generator and relu or gelu")
+        let c = config
+        let needs: [(Bool, String)] = [
+            (c.family == .encoderDecoder, "family \(c.family.rawValue): it holds an encoder-decoder"),
+            (c.attention != .mla && c.keyValueHeads == c.heads, "attention \(c.attention.rawValue): nn.MultiheadAttention has one key/value head per query head"),
+            (c.norm == .layerNorm, "norm \(c.norm.rawValue): it has LayerNorm"),
+            (c.finalNorm, "final_norm false: nn.Transformer ends each stack with a norm"),
+            (c.bias, "bias false: its projections have biases"),
+            (c.positional == .sinusoidal, "positional \(c.positional.rawValue): it adds sinusoidal positions"),
+            (!c.shareEmbeddings, "share_embeddings true: it has separate src_embed and tgt_embed"),
+            (!c.tieOutput, "tie_output true: its generator is a Linear of its own"),
+            (c.activation != .swiglu, "activation swiglu: its feed-forward is not gated"),
+            (!c.embeddingNorm && c.typeVocab == 0 && c.outputHead && !c.outputTransform && c.hasOutputBias,
+             "embedding_norm, type_vocab, output_head, output_transform and output_bias must have their defaults"),
+        ]
+        if let problem = needs.first(where: { !$0.0 }) {
+            throw ConfigError("the PyTorch reference layout (torch.nn.Transformer) cannot hold this model: \(problem.1)")
         }
     }
 

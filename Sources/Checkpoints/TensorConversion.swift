@@ -1,5 +1,6 @@
 // Moving tensors between safetensors files and the tensor engine, with the checks a file
 // from elsewhere needs: expected shapes, finite weights, integer ranges.
+import Foundation
 import Models
 
 extension SafetensorsFile {
@@ -48,5 +49,21 @@ extension SafetensorsTensor {
     /// A float tensor stored as `format` (f32, f16 or bf16).
     public init(name: String, tensor: Tensor, format: FloatFormat = .f32) {
         self.init(name: name, shape: tensor.shape, floats: tensor.scalars, format: format)
+    }
+}
+
+extension Tensor {
+    /// `Shape.count(shape)` float elements from element `offset` on, as a tensor sharing this
+    /// one's storage (a part of a packed weight, in place).
+    func view(offset: Int, shape: [Int]) -> Tensor {
+        let s = storage, count = Shape.count(shape)
+        precondition(offset >= 0 && (offset + count) * 4 <= s.byteCount)
+        return Tensor(viewing: Storage(borrowing: s.pointer + offset * 4, byteCount: count * 4, release: { withExtendedLifetime(s) {} }),
+                      shape: shape, dtype: .float32)
+    }
+
+    /// Whether both hold bit-identical float values (tied copies of one weight).
+    func sameValues(as other: Tensor) -> Bool {
+        shape == other.shape && memcmp(storage.pointer, other.storage.pointer, count * 4) == 0
     }
 }

@@ -108,9 +108,10 @@ public struct BeamSearch: Sendable {
                 var candidates: [Candidate] = []
                 for (b, beam) in live.enumerated() {
                     let z = logits.data + (firstRow + b) * v
-                    // <eos> may not come yet: it gets probability 0.
-                    if length <= stopping.minLength { z[eos] = -.infinity }
-                    let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize)
+                    // Suppressed ids, <eos> before the minimum length and, at the cap, all but a forced token get probability 0.
+                    let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize,
+                                         blocking: length <= stopping.minLength ? eos : nil,
+                                         forcing: stopping.forced(length: length, sentence: sentence))
                     for (id, logit) in Kernels.top(2 * beamSize, z, v) where logit > -.infinity {
                         candidates.append(Candidate(parent: b, token: id, logProbability: beam.logProbability + (logit - lse)))
                     }

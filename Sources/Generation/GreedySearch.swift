@@ -32,9 +32,11 @@ public enum GreedySearch {
             var keep: [Int] = []
             for (row, sentence) in active.enumerated() {
                 let z = logits.data + row * v
-                // <eos> may not come yet: it gets probability 0.
-                if results[sentence].tokens.count < stopping.minLength { z[eos] = -.infinity }
-                let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize)
+                // Suppressed ids, <eos> before the minimum length and, at the cap, all but a forced token get probability 0.
+                let length = results[sentence].tokens.count + 1
+                let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize,
+                                     blocking: length <= stopping.minLength ? eos : nil,
+                                     forcing: stopping.forced(length: length, sentence: sentence))
                 let token = Kernels.top(1, z, v)[0].id
                 results[sentence].tokens.append(Int32(token))
                 results[sentence].logProbability += z[token] - lse

@@ -10,6 +10,14 @@ public enum LanguageModelGeneration {
     @discardableResult
     public static func run(model: DecoderOnlyModel, prompt: [Int32], maxNewTokens: Int, sampler: inout Sampler,
                            eos: Int32?, onToken: (Int32) -> Bool = { _ in true }) -> [Int32] {
+        run(model: model, prompt: prompt, maxNewTokens: maxNewTokens, sampler: &sampler, stopTokens: Set(eos.map { [$0] } ?? []),
+            onToken: onToken)
+    }
+
+    /// The same, stopping at any of `stopTokens` (Llama 3 ends at several).
+    @discardableResult
+    public static func run(model: DecoderOnlyModel, prompt: [Int32], maxNewTokens: Int, sampler: inout Sampler,
+                           stopTokens: Set<Int32>, onToken: (Int32) -> Bool = { _ in true }) -> [Int32] {
         precondition(!prompt.isEmpty, "LanguageModelGeneration: empty prompt")
         var budget = maxNewTokens
         if let limit = model.positionLimit { budget = min(budget, limit - prompt.count) }
@@ -23,7 +31,7 @@ public enum LanguageModelGeneration {
                 var logits = model.decodeStep(Tensor(ints: input, shape: [1, input.count]), state: state).scalars
                 for id in suppressed where Int(id) < logits.count { logits[Int(id)] = -.infinity }
                 let token = sampler.sample(logits)
-                if token == eos { break }
+                if stopTokens.contains(token) { break }
                 out.append(token)
                 if !onToken(token) { break }
                 input = [token]

@@ -24,14 +24,22 @@ extension DecoderOnlyModel: StepDecoder {
     public var suppressedTokens: [Int32] { config.suppressedIds.map { Int32($0) } }
 }
 
-/// log Σ exp over a row of `count` logits, and then the suppressed tokens set to −∞: they are never
-/// chosen, and log-probabilities stay those of the model's distribution (as transformers' bad-words
-/// processor leaves them), or are renormalised over the other tokens (its `renormalize_logits`).
-func normaliser(_ z: UnsafeMutablePointer<Float>, _ count: Int, suppressing ids: [Int32], renormalize: Bool) -> Float {
-    if renormalize { for id in ids where Int(id) < count { z[Int(id)] = -.infinity } }
-    let lse = Kernels.logSumExp(z, count)
+/// log Σ exp over a row of `count` logits, and then the tokens this step may not produce set to −∞
+/// (the suppressed ones, `blocked` — <eos> before the minimum length — and, when a token is
+/// `forced`, every other): they are never chosen, and log-probabilities stay those of the model's
+/// distribution (transformers applies its processors after log-softmax), or are renormalised over
+/// the tokens left (its `renormalize_logits`).
+func normaliser(_ z: UnsafeMutablePointer<Float>, _ count: Int, suppressing ids: [Int32], renormalize: Bool,
+                blocking blocked: Int? = nil, forcing forced: Int? = nil) -> Float {
+    let full = renormalize ? 0 : Kernels.logSumExp(z, count)
+    let kept = forced.map { z[$0] }
     for id in ids where Int(id) < count { z[Int(id)] = -.infinity }
-    return lse
+    if let blocked, blocked < count { z[blocked] = -.infinity }
+    if let forced, let kept {
+        z.update(repeating: -.infinity, count: count)
+        z[forced] = kept
+    }
+    return renormalize ? Kernels.logSumExp(z, count) : full
 }
 
 /// One output sequence: its tokens (with the final <eos> if it produced one), the sum of their
@@ -52,15 +60,24 @@ public struct Hypothesis: Equatable, Sendable {
 }
 
 /// Where each sentence must stop: at `eos`, which may only come after `minLength` other tokens,
-/// or at its maximum length (counting the <eos>).
+/// or at its maximum length (counting the <eos>), whose last token is `forcedAtCap` when set
+/// (transformers' forced_eos_token_id, which Marian models set to </s>).
 public struct StoppingCriteria: Sendable {
     public var eos: Int32
     public var minLength: Int
     public var maxLengths: [Int]
+    public var forcedAtCap: Int32?
 
-    public init(eos: Int32, minLength: Int = 0, maxLengths: [Int]) {
+    public init(eos: Int32, minLength: Int = 0, maxLengths: [Int], forcedAtCap: Int32? = nil) {
         self.eos = eos
         self.minLength = minLength
         self.maxLengths = maxLengths
+        self.forcedAtCap = forcedAtCap
+    }
+
+    /// The token forced as the `length`-th of a sentence, if any.
+    func forced(length: Int, sentence: Int) -> Int? {
+        guard let forcedAtCap, length == maxLengths[sentence] else { return nil }
+        return Int(forcedAtCap)
     }
 }

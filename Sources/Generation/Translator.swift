@@ -20,6 +20,8 @@ public struct TranslationOptions: Sendable {
     public var maxLengthB = 50
     /// Tokens that must precede <eos>.
     public var minLength = 0
+    /// The last token when a translation reaches its length cap (transformers' forced_eos_token_id).
+    public var forcedAtCap: Int32?
     public var batchSize = 32
 
     public init() {}
@@ -36,10 +38,12 @@ public final class Translator {
         model.train(false)
     }
 
-    /// The length cap for a source of `length` tokens.
+    /// The length cap for a source of `length` tokens: a·length + b, and never past the model's
+    /// `max_len` (the longest sequence it is built for), so that a runaway input cannot ask for
+    /// thousands of target tokens.
     public func maxLength(sourceLength length: Int) -> Int {
         let cap = Int((options.maxLengthA * Double(length)).rounded(.down)) + options.maxLengthB
-        return max(0, min(cap, model.positionLimit ?? cap))
+        return max(0, min(cap, model.config.maxLen))
     }
 
     /// n-best hypotheses (best first) for each source, in input order. Sources are token ids without
@@ -67,7 +71,7 @@ public final class Translator {
         let ids = trimmed.flatMap { $0 + [Int32](repeating: pad, count: width - $0.count) }
         let padding = Tensor(trimmed.flatMap { s in (0..<width).map { $0 < s.count ? Float(0) : 1 } }, shape: [trimmed.count, width])
         let stopping = StoppingCriteria(eos: Int32(model.config.eosId), minLength: options.minLength,
-                                        maxLengths: trimmed.map { maxLength(sourceLength: $0.count) })
+                                        maxLengths: trimmed.map { maxLength(sourceLength: $0.count) }, forcedAtCap: options.forcedAtCap)
         let start = Int32(model.config.startId)
         return withNoGrad {
             let (memory, _) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]), padding: padding)

@@ -125,6 +125,35 @@ extension JSONValue {
         }
     }
 
+    /// Pretty-prints with two-space indents; arrays of scalars stay on one line.
+    public func writePretty(to out: inout [UInt8], indent: Int = 0) {
+        func newline(_ level: Int) { out.append(0x0A); out += [UInt8](repeating: 0x20, count: 2 * level) }
+        switch self {
+        case let .array(items) where items.contains(where: { if case .array = $0 { return true }; if case .object = $0 { return true }; return false }):
+            out.append(UInt8(ascii: "["))
+            for (n, item) in items.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                item.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "]"))
+        case let .object(members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (n, member) in members.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                JSONValue.appendQuoted(member.key, to: &out)
+                out += [UInt8(ascii: ":"), 0x20]
+                member.value.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(to: &out)
+        }
+    }
+
     /// Appends `s` as a JSON string literal escaped as serde_json escapes it (so files match
     /// those Hugging Face's Rust libraries write, byte for byte): quote, backslash and control
     /// characters only; everything else, non-ASCII included, stays as its UTF-8.

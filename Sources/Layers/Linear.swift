@@ -16,8 +16,8 @@ public final class Linear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
         let limit = (6 / Float(inFeatures + outFeatures)).squareRoot()
-        weight = parameter(Tensor.uniform([outFeatures, inFeatures], low: -limit, high: limit, generator: &generator))
-        self.bias = bias ? parameter(Tensor.zeros([outFeatures])) : nil
+        weight = parameter([outFeatures, inFeatures], .uniform(limit: limit), generator: &generator)
+        self.bias = bias ? parameter([outFeatures], filledWith: 0) : nil
         super.init()
     }
 

@@ -105,12 +105,6 @@ public final class RandomSource {
     public init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
 }
 
-/// Creates a trainable parameter tensor.
-public func parameter(_ t: Tensor) -> Tensor {
-    t.requiresGrad = true
-    return t
-}
-
 /// A tensor a module keeps that is not a parameter (a precomputed table): it is neither
 /// trained nor saved, because `namedParameters()` only collects `Tensor` properties.
 public struct Buffer {

@@ -9,8 +9,8 @@ public final class LayerNorm: Module {
     public let eps: Float
 
     public init(_ dimension: Int, eps: Float = 1e-5) {
-        weight = parameter(Tensor.ones([dimension]))
-        bias = parameter(Tensor.zeros([dimension]))
+        weight = parameter([dimension], filledWith: 1)
+        bias = parameter([dimension], filledWith: 0)
         self.eps = eps
         super.init()
     }
@@ -23,7 +23,7 @@ public final class RMSNorm: Module {
     public let eps: Float
 
     public init(_ dimension: Int, eps: Float = 1e-6) {
-        weight = parameter(Tensor.ones([dimension]))
+        weight = parameter([dimension], filledWith: 1)
         self.eps = eps
         super.init()
     }

@@ -62,7 +62,7 @@ public final class LearnedPositionalEmbedding: Module {
     public let weight: Tensor
 
     public init(maxLength: Int, dimension: Int, generator: inout RandomGenerator) {
-        weight = parameter(Tensor.randn([maxLength, dimension], std: 0.02, generator: &generator))
+        weight = parameter([maxLength, dimension], .normal(std: 0.02), generator: &generator)
         super.init()
     }
 

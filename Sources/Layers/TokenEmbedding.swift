@@ -13,7 +13,7 @@ public final class TokenEmbedding: Module {
 
     public init(vocabularySize: Int, dimension: Int, scaled: Bool = true, generator: inout RandomGenerator) {
         // N(0, d^-1/2): after the √d scale the embeddings have unit variance.
-        weight = parameter(Tensor.randn([vocabularySize, dimension], std: 1 / Float(dimension).squareRoot(), generator: &generator))
+        weight = parameter([vocabularySize, dimension], .normal(std: 1 / Float(dimension).squareRoot()), generator: &generator)
         scale = scaled ? Float(dimension).squareRoot() : 1
         super.init()
     }

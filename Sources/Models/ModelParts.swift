@@ -60,7 +60,7 @@ struct ModelParts {
 
     /// The logits bias beside a tied output weight.
     func tiedOutputBias() -> Tensor? {
-        config.outputHead && config.tieOutput && config.hasOutputBias ? parameter(Tensor.zeros([config.outputVocab])) : nil
+        config.outputHead && config.tieOutput && config.hasOutputBias ? parameter([config.outputVocab], filledWith: 0) : nil
     }
 
     func addNorm() -> AddAndNorm {

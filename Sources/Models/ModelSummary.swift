@@ -15,6 +15,11 @@ public enum AnyTransformerModel {
         }
     }
 
+    /// A model whose parameter values a loader supplies (see `Module.build`): nothing is drawn at random.
+    public init(config: TransformerConfig, values: ([(name: String, tensor: Tensor)]) throws -> [String: Tensor]) throws {
+        self = try Module.build({ try AnyTransformerModel(config: config) }, module: \.module, values: values)
+    }
+
     public var module: Module {
         switch self {
         case .encoderDecoder(let m): return m

@@ -30,13 +30,16 @@ struct OutputLayer {
     let tied: TokenEmbedding
     let tiedBias: Tensor?
 
-    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding). Tied
-    /// weights in bfloat16 or int8 project through the embedding's packed table.
+    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding), as do
+    /// passes without gradient in bfloat16 or int8. Tied weights project through the embedding's own
+    /// packed table (one copy serves lookups and logits), the bias added in the kernel's epilogue:
+    /// unpacked, every step of a batch or a beam packed the whole vocabulary × d_model matrix again,
+    /// and a step of one row summed in another order than a step of several.
     func callAsFunction(_ hidden: Tensor, inference: Bool = false) -> Tensor {
         let x = transform.map { inference ? $0.inference(hidden) : $0(hidden) } ?? hidden
         if let linear { return inference ? linear.inference(x) : linear(x) }
-        let packed = tied.precision != .f32 && (inference || !GradMode.isEnabled)
-        let logits = packed ? tied.packedWeight().apply(x) : x.matmul(tied.weight, transposeB: true)
+        if inference || (tied.precision != .f32 && !GradMode.isEnabled) { return tied.packedWeight().apply(x, bias: tiedBias) }
+        let logits = x.matmul(tied.weight, transposeB: true)
         return tiedBias.map { logits + $0 } ?? logits
     }
 }

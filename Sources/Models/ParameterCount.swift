@@ -25,6 +25,18 @@ extension TransformerConfig {
         func embedding(_ name: String, _ vocab: Int, shared: Bool) {
             if !shared { add("\(name).tokens", vocab * d) }
             if positional == .learned { add("\(name).learned", maxLen * d) }
+            add("\(name).types", typeVocab * d)
+            if embeddingNorm { add("\(name).norm", norm) }
+        }
+        /// The output layer: a Linear of its own, or a bias beside tied weights; BERT's transform.
+        func output() {
+            guard outputHead else { return }
+            if !tieOutput { add("generator", linear(d, outputVocab, bias: hasOutputBias)) }
+            if outputTransform {
+                add("outputTransform.dense", linear(d, d, bias: true))
+                add("outputTransform.norm", norm)
+            }
+            if tieOutput && hasOutputBias { add("outputBias", outputVocab) }
         }
         func encoder() {
             add("encoder.selfAttention", encoderLayers * multiHead)
@@ -45,16 +57,14 @@ extension TransformerConfig {
             embedding("targetEmbedding", tgtVocab, shared: shareEmbeddings)
             encoder()
             decoder(cross: true)
-            if !tieOutput { add("generator", linear(d, tgtVocab, bias: b)) }
         case .decoderOnly:
             embedding("embedding", tgtVocab, shared: false)
             decoder(cross: false)
-            if !tieOutput { add("generator", linear(d, tgtVocab, bias: b)) }
         case .encoderOnly:
             embedding("embedding", srcVocab, shared: false)
             encoder()
-            if !tieOutput { add("generator", linear(d, srcVocab, bias: b)) }
         }
+        output()
         return out.map { (component: $0.0, parameters: $0.1) }
     }
 
@@ -66,9 +76,9 @@ extension TransformerConfig {
         (parameterCount + (positional == .sinusoidal ? maxLen * dModel : 0)) * MemoryLayout<Float>.size
     }
 
-    /// The most memory a model may take: the machine's physical memory (24 GB here).
+    /// The most memory a model's weights may take: 64 GiB, or less on a smaller machine.
     public static var modelByteLimit: Int {
-        Int(ProcessInfo.processInfo.physicalMemory)
+        min(64 << 30, Int(ProcessInfo.processInfo.physicalMemory))
     }
 
     /// Refuses a config whose model would not fit in memory, naming the size, before anything is allocated.
@@ -76,7 +86,8 @@ extension TransformerConfig {
         let bytes = modelBytes, limit = TransformerConfig.modelByteLimit
         guard bytes <= limit else {
             throw ConfigError("this config has \(parameterCount) parameters: its model needs \(TransformerConfig.gigabytes(bytes)) "
-                              + "at float32, more than this machine's \(TransformerConfig.gigabytes(limit)) of memory")
+                              + "at float32, more than the \(TransformerConfig.gigabytes(limit)) a model may take here: "
+                              + "check d_model, ff, the layer counts, the vocabulary sizes and max_len")
         }
     }
 

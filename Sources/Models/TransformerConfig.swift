@@ -221,7 +221,6 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
             try require(id >= 0 && id < vocab, "\(name) (\(id)) must be a token id below the vocabulary size \(vocab)")
         }
         if family == .encoderDecoder, let padId { try require(padId < srcVocab, "pad_id (\(padId)) must be below src_vocab (\(srcVocab))") }
-        try ModelSize(config: self).checkFits()
     }
 
     /// Each dimension with its upper bound: far above any real model (GPT-3 has d_model 12,288,
@@ -232,18 +231,23 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
          ("mla_query_latent", c.mlaQueryLatent ?? 0, 1 << 16),
          ("encoder_layers", c.encoderLayers, 1 << 12), ("decoder_layers", c.decoderLayers, 1 << 12),
          ("ff", c.ff, 1 << 20), ("src_vocab", c.srcVocab, 1 << 24), ("tgt_vocab", c.tgtVocab, 1 << 24),
-         ("max_len", c.maxLen, 1 << 22)]
+         ("max_len", c.maxLen, 1 << 22), ("type_vocab", c.typeVocab, 1 << 16)]
     }
 
     /// Reads and validates a config file; errors name the file.
     public static func load(from url: URL) throws -> TransformerConfig {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw ConfigError("cannot read config \(url.path): \(error.localizedDescription)") }
+        return try parse(data, file: url.path)
+    }
+
+    /// Decodes and validates a config held in memory; `file` names it in errors.
+    public static func parse(_ data: Data, file: String) throws -> TransformerConfig {
         let config: TransformerConfig
         do { config = try JSONDecoder().decode(TransformerConfig.self, from: data) } catch {
-            throw ConfigError("invalid config \(url.path): \(TransformerConfig.describe(error))")
+            throw ConfigError("invalid config \(file): \(TransformerConfig.describe(error))")
         }
-        do { try config.validate() } catch { throw ConfigError("invalid config \(url.path): \(error)") }
+        do { try config.validate() } catch { throw ConfigError("invalid config \(file): \(error)") }
         return config
     }
 

@@ -1,5 +1,5 @@
 // Reusable, 64-byte-aligned packing buffers for GEMM, shared by all threads.
-import Synchronization
+import Foundation
 
 /// A float buffer taken from `GemmBuffers` and given back after use.
 final class PackBuffer: @unchecked Sendable {
@@ -18,24 +18,30 @@ final class PackBuffer: @unchecked Sendable {
 /// A free list of packing buffers: in steady state GEMM calls allocate nothing, and concurrent
 /// callers never share a buffer.
 enum GemmBuffers {
-    private static let free = Mutex<[PackBuffer]>([])
+    /// Guards `free`. An NSLock (a pthread mutex), which ThreadSanitizer sees: it does not see
+    /// Synchronization.Mutex on Linux and reports every access under one as a race.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var free: [PackBuffer] = []
 
     /// A buffer of at least `count` floats: the smallest free one that fits, or else a new one
     /// replacing the largest free one (so the list does not grow with mismatched sizes).
     static func take(_ count: Int) -> PackBuffer {
-        let fit = free.withLock { list -> PackBuffer? in
-            if let i = list.indices.filter({ list[$0].capacity >= count })
-                .min(by: { list[$0].capacity < list[$1].capacity }) {
-                return list.remove(at: i)
-            }
-            if let i = list.indices.max(by: { list[$0].capacity < list[$1].capacity }) { list.remove(at: i) }
-            return nil
+        lock.lock()
+        let fit: PackBuffer?
+        if let i = free.indices.filter({ free[$0].capacity >= count }).min(by: { free[$0].capacity < free[$1].capacity }) {
+            fit = free.remove(at: i)
+        } else {
+            if let i = free.indices.max(by: { free[$0].capacity < free[$1].capacity }) { free.remove(at: i) }
+            fit = nil
         }
+        lock.unlock()
         // Powers of two: a slightly larger request later still fits.
         return fit ?? PackBuffer(capacity: 1 << (Int.bitWidth - (max(count, 16) - 1).leadingZeroBitCount))
     }
 
     static func give(_ buffer: PackBuffer) {
-        free.withLock { $0.append(buffer) }
+        lock.lock()
+        free.append(buffer)
+        lock.unlock()
     }
 }

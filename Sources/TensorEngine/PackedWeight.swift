@@ -62,13 +62,6 @@ public final class PackedWeight {
         }
     }
 
-    /// bfloat16 weights as stored (bits, [out, in] row-major), packed as they are.
-    public convenience init(bf16Bits: [UInt16], outputs: Int, inputs: Int, bias: Tensor?) {
-        precondition(bf16Bits.count == outputs * inputs, "PackedWeight: \(bf16Bits.count) bfloat16 values for \(outputs)×\(inputs)")
-        self.init(outputs: outputs, inputs: inputs, precision: .bf16, bias: bias, source: nil)
-        packBF16(bf16Bits)
-    }
-
     /// int8 weights as stored ([out, in] row-major, values in −127...127) with one scale per output
     /// row: W[j, p] = values[j·in + p]·scales[j]. Packed as they are, so nothing is quantized twice.
     /// A layer wider than `InferencePrecision.int8MaxInputs` is held in bfloat16 instead.
@@ -108,13 +101,16 @@ public final class PackedWeight {
         return source.matches(weight: weight, bias: bias)
     }
 
-    /// x: [..., in] → [..., out], with max(0, ·) applied when `relu`.
-    public func apply(_ x: Tensor, relu: Bool = false) -> Tensor {
+    /// x: [..., in] → [..., out], with max(0, ·) applied when `relu`. `bias` [out], when given, is
+    /// added instead of the packed one (a tied output layer's, beside an embedding table packed
+    /// without one), in the same epilogue.
+    public func apply(_ x: Tensor, relu: Bool = false, bias given: Tensor? = nil) -> Tensor {
         precondition(x.shape.last == inputs, "PackedWeight: input \(x.shape) does not end in \(inputs)")
+        precondition(given.map { $0.shape == [outputs] } ?? true, "PackedWeight: bias \(given?.shape ?? []) for \(outputs) outputs")
         let rows = x.shape.dropLast().reduce(1, *)
         let y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outputs])
         let (m, n, k, ldy) = (Int64(rows), Int64(outputs), Int64(inputs), Int64(outputs))
-        let (px, pb, py, act) = (x.data, bias?.data, y.data, Int32(relu ? 1 : 0))
+        let (px, pb, py, act) = (x.data, (given ?? bias)?.data, y.data, Int32(relu ? 1 : 0))
         let stride = PackedWeight.stride(inputs, precision)
         let run: (Range<Int>) -> Void
         // The activations are rounded or quantized once, on this thread, before the panels split.
@@ -146,7 +142,7 @@ public final class PackedWeight {
         } else {
             run(0..<panelCount)
         }
-        withExtendedLifetime(scratch) {}
+        withExtendedLifetime((scratch, given)) {}
         return y
     }
 

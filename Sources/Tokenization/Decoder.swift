@@ -24,6 +24,10 @@ public enum DecoderStep: Equatable, Sendable {
     case bpe(suffix: String)
     /// CTC: repeated tokens collapse, the pad token vanishes, the word delimiter becomes a space.
     case ctc(padToken: String, wordDelimiter: String, cleanup: Bool)
+    /// SentencePiece's decoding of a `.model`'s pieces, into one token.
+    case sentencePiece(SentencePieceDecoder)
+    /// MarianTokenizer's decoding, into one token.
+    case marian(MarianDecoder)
 
     static func apply(_ steps: [DecoderStep], to tokens: [[UInt8]]) -> [UInt8] {
         var tokens = tokens
@@ -67,6 +71,10 @@ public enum DecoderStep: Equatable, Sendable {
                     if !r.isEmpty { out.append(r) }
                 }
                 tokens = out
+            case let .sentencePiece(d):
+                tokens = [d.decode(tokens)]
+            case let .marian(d):
+                tokens = [d.decode(tokens)]
             }
         }
         return tokens.flatMap { $0 }

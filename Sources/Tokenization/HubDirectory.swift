@@ -1,7 +1,7 @@
 // Loading a tokenizer as the Hugging Face hub ships it: a `tokenizer.json` file, or a model
 // directory holding one, whose `tokenizer_config.json` and `special_tokens_map.json` say which
-// tokens play bos/eos/pad/unk/cls/sep/mask. Directories with only SentencePiece files are
-// recognized and named, for the SentencePiece readers to take over.
+// tokens play bos/eos/pad/unk/cls/sep/mask; or SentencePiece files: a `.model`, or a Marian
+// directory's `source.spm`, `target.spm` and `vocab.json`.
 import Foundation
 import JSONText
 
@@ -27,7 +27,7 @@ extension Tokenizer {
                                    + "SentencePiece file) and a Marian source.spm + target.spm + vocab.json")
     }
 
-    /// Loads a `tokenizer.json` file or a hub model directory. The special tokens' roles come
+    /// Loads a `tokenizer.json` file, a SentencePiece `.model`/`.spm` file, or a hub model directory. The special tokens' roles come
     /// from the directory's `tokenizer_config.json` and `special_tokens_map.json` (the latter
     /// wins, as in `transformers`); for a bare file, from the usual spellings found in its
     /// vocabulary (`<s>`, `[CLS]`, `<|endoftext|>`, …).
@@ -36,16 +36,26 @@ extension Tokenizer {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TokenizationError.io(path: path, reason: "no such file or directory")
         }
-        guard isDirectory.boolValue else { return try loadFile(path, roles: nil) }
-        switch try layout(ofDirectory: path) {
-        case let .tokenizerJSON(file):
-            return try loadFile(file, roles: try declaredRoles(in: path))
-        case let .sentencePiece(file):
-            throw TokenizationError.unsupported(file: file, component: "a SentencePiece model: this build reads tokenizer.json only")
-        case let .marian(dir):
-            throw TokenizationError.unsupported(file: dir, component: "a Marian tokenizer (source.spm, target.spm, vocab.json): "
-                                                + "this build reads tokenizer.json only")
+        guard isDirectory.boolValue else {
+            if path.hasSuffix(".model") || path.hasSuffix(".spm") { return try Tokenizer(sentencePieceModel: path) }
+            return try loadFile(path, roles: nil)
         }
+        switch try layout(ofDirectory: path) {
+        case let .tokenizerJSON(file): return try loadFile(file, roles: try declaredRoles(in: path))
+        case let .sentencePiece(file): return try Tokenizer(sentencePieceModel: file)
+        case let .marian(dir): return try Tokenizer.marian(directory: URL(fileURLWithPath: dir))
+        }
+    }
+
+    /// The tokenizer that encodes training targets of a model directory: for a Marian directory
+    /// its target side (`marian(directory:target:)`), for every other kind the same as `load`.
+    public static func loadTarget(fileOrDirectory path: String) throws -> Tokenizer {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+           case let .marian(dir) = try layout(ofDirectory: path) {
+            return try Tokenizer.marian(directory: URL(fileURLWithPath: dir), target: true)
+        }
+        return try load(fileOrDirectory: path)
     }
 
     private static func loadFile(_ file: String, roles: [String: String]?) throws -> Tokenizer {

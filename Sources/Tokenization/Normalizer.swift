@@ -16,6 +16,11 @@ public enum NormalizerStep: Equatable, Sendable {
     case bert(cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool?, lowercase: Bool)
     /// Removes leading and/or trailing whitespace (`Strip`).
     case strip(left: Bool, right: Bool)
+    /// SentencePiece's compiled character map as Hugging Face's `Precompiled` applies it.
+    case precompiled(PrecompiledCharsMap)
+    /// SentencePiece's `nmt` rules as Hugging Face's `Nmt`: ASCII controls removed, other
+    /// separators (tab, newline, zero-width, BOM, …) made spaces.
+    case nmt
 
     /// Applies `steps` in order to UTF-8 `bytes`.
     static func apply(_ steps: [NormalizerStep], to bytes: [UInt8]) -> [UInt8] {
@@ -38,9 +43,31 @@ public enum NormalizerStep: Equatable, Sendable {
             case .stripAccents: out = filterScalars(out) { !isMark($0) }
             case let .bert(clean, chinese, strip, lower): out = BertNormalizer.apply(out, clean, chinese, strip ?? lower, lower)
             case let .strip(left, right): out = stripped(out, left: left, right: right)
+            case let .precompiled(map): out = map.normalizeGraphemes(out)
+            case .nmt:
+                var mapped: [UInt8] = []
+                out.withUnsafeBufferPointer { _ = nmt($0, into: &mapped) }
+                out = mapped
             }
         }
         return out
+    }
+
+    /// Appends `Nmt` of UTF-8 `text` to `out`; true when what it appended is ASCII.
+    static func nmt(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        var ascii = true, i = 0
+        while i < text.count {
+            let (c, n) = UTF8Scalars.decode(text, at: i)
+            i += n
+            switch c {
+            case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F: continue
+            case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD: out.append(0x20)
+            default:
+                if c >= 0x80 { ascii = false }
+                out.append(contentsOf: text[(i - n)..<i])
+            }
+        }
+        return ascii
     }
 
     /// Lowercasing scalar by scalar, as `tokenizers` does with Rust's `char::to_lowercase`

@@ -38,6 +38,23 @@ public enum PostProcessorStep: Equatable, Sendable {
     /// Adjusts offsets only, which this library does not report.
     case byteLevel(addPrefixSpace: Bool, trimOffsets: Bool, useRegex: Bool)
 
+    /// `bos A eos` and `bos A B eos` (either token absent where nil), as SentencePiece's
+    /// add_bos/add_eos and MarianTokenizer put them.
+    static func around(bos: Int32?, eos: Int32?, names: SpecialTokens) -> [PostProcessorStep] {
+        var specials: [TemplateSpecialToken] = []
+        var front: [TemplatePiece] = [], back: [TemplatePiece] = []
+        if let bos, let name = names.bos {
+            specials.append(TemplateSpecialToken(name: name, ids: [bos], tokens: [name]))
+            front.append(.special(name: name, typeID: 0))
+        }
+        if let eos, let name = names.eos {
+            specials.append(TemplateSpecialToken(name: name, ids: [eos], tokens: [name]))
+            back.append(.special(name: name, typeID: 0))
+        }
+        let a = TemplatePiece.sequence(second: false, typeID: 0), b = TemplatePiece.sequence(second: true, typeID: 0)
+        return [.template(single: front + [a] + back, pair: front + [a, b] + back, specialTokens: specials)]
+    }
+
     /// Runs `steps` over the encoded sequences (one or two) and joins them.
     static func apply(_ steps: [PostProcessorStep], _ sequences: [Encoding], addSpecial: Bool) -> Encoding {
         var parts = sequences

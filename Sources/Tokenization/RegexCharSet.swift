@@ -1,7 +1,8 @@
 // Character classes of the tokenizer regex engine (Oniguruma's Ruby syntax, which Hugging Face
 // `tokenizers` compiles its patterns with): `[...]` with ranges, negation and nesting, `.`,
 // `\s \d \w \h` and `\p{…}` (general categories and a few scripts). Each class is evaluated
-// once into a bitmap over the Basic Multilingual Plane; astral scalars test the class's items.
+// once into a bitmap over the Basic Multilingual Plane, from bitmaps of its items; astral
+// scalars test the class's items.
 
 /// Per-scalar Unicode facts the classes need: general category, White_Space, word character.
 enum UnicodeFlags {
@@ -46,6 +47,23 @@ enum UnicodeFlags {
     ]
 
     static func categoryIndex(_ c: Unicode.GeneralCategory) -> Int { categories.firstIndex(of: c) ?? 29 }
+
+    /// For each category (in `categories` order), the BMP bitmap of its scalars; built once.
+    static let categoryBitmaps: [[UInt64]] = {
+        var maps = [[UInt64]](repeating: [UInt64](repeating: 0, count: 1024), count: categories.count)
+        for c in 0..<0x10000 { maps[Int(bmp[c] & categoryMask)][c >> 6] |= 1 << UInt64(c & 63) }
+        return maps
+    }()
+
+    /// The BMP bitmaps of `\s` and `\w` (CharSetItem.contains); built once.
+    static let itemBitmaps: (whitespace: [UInt64], word: [UInt64]) = {
+        var whitespace = [UInt64](repeating: 0, count: 1024), word = whitespace
+        for c in 0..<0x10000 {
+            if CharSetItem.whitespace.contains(UInt32(c), flags: bmp[c]) { whitespace[c >> 6] |= 1 << UInt64(c & 63) }
+            if CharSetItem.word.contains(UInt32(c), flags: bmp[c]) { word[c >> 6] |= 1 << UInt64(c & 63) }
+        }
+        return (whitespace, word)
+    }()
 
     /// Category bitmask for a `\p{…}` name: one- and two-letter abbreviations and long names.
     static func categoryMask(named name: String) -> UInt32? {
@@ -125,7 +143,7 @@ struct CharSetSpec: Sendable {
         return false
     }
 
-    private func rawContains(_ c: UInt32) -> Bool {
+    func rawContains(_ c: UInt32) -> Bool {
         let f = UnicodeFlags.of(c)
         return items.contains { $0.contains(c, flags: f) } != negated
     }
@@ -138,17 +156,59 @@ struct CharSet: Sendable {
 
     init(_ spec: CharSetSpec) {
         self.spec = spec
+        bmp = CharSet.bitmap(spec)
+    }
+
+    /// The BMP bitmap of `spec`, built a word at a time from its items' bitmaps, so that a class
+    /// costs microseconds, not a test of every scalar: a pattern (from a tokenizer.json) with
+    /// thousands of classes compiles at once.
+    static func bitmap(_ spec: CharSetSpec) -> [UInt64] {
         var bits = [UInt64](repeating: 0, count: 1024)
-        let plainRanges = !spec.negated && !spec.caseInsensitive
-            && spec.items.allSatisfy { if case .range = $0 { return true }; return false }
-        if plainRanges {
-            for case let .range(a, b) in spec.items where a < 0x10000 {
-                for c in Int(a)...Int(min(b, 0xFFFF)) { bits[c >> 6] |= 1 << UInt64(c & 63) }
+        for item in spec.items { add(item, to: &bits) }
+        if spec.negated { for k in 0..<1024 { bits[k] = ~bits[k] } }
+        if spec.caseInsensitive {
+            // A scalar is in when one of its case variants is (see CharSetSpec.contains).
+            let raw = bits
+            for (c, variants) in CaseFolding.bmpVariants where !test(raw, c) {
+                if variants.contains(where: { $0 < 0x10000 ? test(raw, $0) : spec.rawContains($0) }) { set(&bits, c) }
             }
-        } else {
-            for c in 0..<0x10000 where spec.contains(UInt32(c)) { bits[c >> 6] |= 1 << UInt64(c & 63) }
         }
-        bmp = bits
+        return bits
+    }
+
+    private static func add(_ item: CharSetItem, to bits: inout [UInt64]) {
+        func or(_ other: [UInt64]) { for k in 0..<1024 { bits[k] |= other[k] } }
+        switch item {
+        case let .range(a, b): setRange(a, b, &bits)
+        case let .script(ranges): for r in ranges { setRange(r.lowerBound, r.upperBound, &bits) }
+        case .hexDigit: for (a, b) in [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)] as [(UInt32, UInt32)] { setRange(a, b, &bits) }
+        case .notNewline: or([UInt64](repeating: ~0, count: 1024)); bits[0] &= ~(1 << 0x0A)
+        case let .nested(spec): or(bitmap(spec))
+        case let .not(inner):
+            var excluded = [UInt64](repeating: 0, count: 1024)
+            add(inner, to: &excluded)
+            or(excluded.map { ~$0 })
+        case let .categories(mask):
+            for (i, categoryBits) in UnicodeFlags.categoryBitmaps.enumerated() where mask & (1 << UInt32(i)) != 0 { or(categoryBits) }
+        case .whitespace: or(UnicodeFlags.itemBitmaps.whitespace)
+        case .word: or(UnicodeFlags.itemBitmaps.word)
+        }
+    }
+
+    @inline(__always)
+    private static func test(_ bits: [UInt64], _ c: UInt32) -> Bool { bits[Int(c >> 6)] & (1 << UInt64(c & 63)) != 0 }
+
+    @inline(__always)
+    private static func set(_ bits: inout [UInt64], _ c: UInt32) { bits[Int(c >> 6)] |= 1 << UInt64(c & 63) }
+
+    /// Sets the bits of `a…b` that lie in the BMP.
+    private static func setRange(_ a: UInt32, _ b: UInt32, _ bits: inout [UInt64]) {
+        guard a <= b, a < 0x10000 else { return }
+        let lo = Int(a), hi = Int(min(b, 0xFFFF))
+        for w in (lo >> 6)...(hi >> 6) {
+            let first = w == lo >> 6 ? lo & 63 : 0, last = w == hi >> 6 ? hi & 63 : 63
+            bits[w] |= (~UInt64(0) >> UInt64(63 - (last - first))) << UInt64(first)
+        }
     }
 
     /// Scalars in any of `sets`.
@@ -178,6 +238,12 @@ enum CaseFolding {
         // Both ways round: `K` (Kelvin) lowercases to `k`, so `k` must reach it too.
         for extra in foldOrbits where extra.contains(c) { for v in extra where !out.contains(v) { out.append(v) } }
         return out
+    }
+
+    /// Every BMP scalar that has case variants, with those variants (itself left out); built once.
+    static let bmpVariants: [(UInt32, [UInt32])] = (0..<0x10000).compactMap { c -> (UInt32, [UInt32])? in
+        let others = variants(of: UInt32(c)).filter { $0 != UInt32(c) }
+        return others.isEmpty ? nil : (UInt32(c), others)
     }
 
     /// Scalars whose case mappings do not lead back to each other.

@@ -12,6 +12,12 @@ enum SubwordModel: Sendable {
     case wordPiece(WordPieceModel)
     /// One token per word (Hugging Face's WordLevel).
     case wordLevel(WordLevelModel)
+    /// The unigram language model of a `tokenizer.json` (Hugging Face's `Unigram`).
+    case unigram(UnigramModel)
+    /// A SentencePiece `.model`: spm's normalizer and its model over whole sentences.
+    case sentencePiece(SentencePieceModel)
+    /// A Marian directory's source side: SentencePiece pieces mapped through vocab.json.
+    case marian(MarianModel)
 
     /// Token string (UTF-8) of each id; empty for ids the vocabulary skips.
     var tokens: [[UInt8]] {
@@ -19,6 +25,9 @@ enum SubwordModel: Sendable {
         case .bpe(let m): return m.tokens
         case .wordPiece(let m): return m.tokens
         case .wordLevel(let m): return m.tokens
+        case .unigram(let m): return m.tokens
+        case .sentencePiece(let m): return m.tokens
+        case .marian(let m): return m.tokens
         }
     }
 
@@ -28,6 +37,9 @@ enum SubwordModel: Sendable {
         case .bpe: return "BPE"
         case .wordPiece: return "WordPiece"
         case .wordLevel: return "WordLevel"
+        case .unigram: return "Unigram"
+        case .sentencePiece: return "SentencePiece"
+        case .marian: return "Marian"
         }
     }
 
@@ -37,6 +49,9 @@ enum SubwordModel: Sendable {
         case .bpe(let m): return m.unkToken
         case .wordPiece(let m): return m.unkToken
         case .wordLevel(let m): return m.unkToken
+        case .unigram(let m): return m.unkID.map { String(decoding: m.tokens[Int($0)], as: UTF8.self) }
+        case .sentencePiece(let m): return String(decoding: m.tokens[Int(m.unkID)], as: UTF8.self)
+        case .marian(let m): return String(decoding: m.tokens[Int(m.unkID)], as: UTF8.self)
         }
     }
 
@@ -45,6 +60,9 @@ enum SubwordModel: Sendable {
         case .bpe(let m): return m.id(of: token)
         case .wordPiece(let m): return m.id(of: token)
         case .wordLevel(let m): return m.id(of: token)
+        case .unigram(let m): return token.withUnsafeBufferPointer { m.latticeID(of: $0) }
+        case .sentencePiece(let m): return m.id(of: token)
+        case .marian(let m): return m.id(of: token)
         }
     }
 
@@ -67,6 +85,9 @@ enum SubwordModel: Sendable {
             } else {
                 m.encodePiece(piece, into: &out)
             }
+        case .unigram(let m): m.encodePiece(piece, scratch: &scratch.unigram, into: &out)
+        case .sentencePiece(let m): m.encodePiece(piece, scratch: &scratch.sentencePiece, into: &out)
+        case .marian(let m): m.encodePiece(piece, scratch: &scratch.sentencePiece, into: &out)
         }
     }
 }
@@ -77,6 +98,8 @@ struct SubwordScratch {
     /// WordPiece's lookup key (prefix + substring) and a byte-level piece's characters.
     var key: [UInt8] = []
     var mapped: [UInt8] = []
+    var unigram = UnigramScratch()
+    var sentencePiece = SentencePieceScratch()
 }
 
 extension SubwordModel {
@@ -87,16 +110,20 @@ extension SubwordModel {
         case "BPE": return .bpe(try BPEModel.fromJSON(model, invalid: invalid, unsupported: unsupported))
         case "WordPiece": return .wordPiece(try WordPieceModel.fromJSON(model, invalid: invalid))
         case "WordLevel": return .wordLevel(try WordLevelModel.fromJSON(model, invalid: invalid))
-        default: throw unsupported("model: unsupported model type \"\(type)\" (supported: BPE, WordPiece, WordLevel)")
+        case "Unigram": return .unigram(try UnigramModel.fromJSON(model, invalid: invalid))
+        default: throw unsupported("model: unsupported model type \"\(type)\" (supported: BPE, WordPiece, WordLevel, Unigram)")
         }
     }
 
     /// The `model` object for `tokenizer.json`.
-    func json() -> JSONValue {
+    func json() throws(NoJSONForm) -> JSONValue {
         switch self {
         case .bpe(let m): return m.json()
         case .wordPiece(let m): return m.json()
         case .wordLevel(let m): return m.json()
+        case .unigram(let m): return m.json()
+        case .sentencePiece: throw NoJSONForm(what: "a SentencePiece .model (keep the .model file)")
+        case .marian: throw NoJSONForm(what: "a Marian tokenizer (keep its directory)")
         }
     }
 }

@@ -84,11 +84,19 @@ enum TokenizerJSON {
             case "NFKD": return .nfkd
             case "Lowercase": return .lowercase
             case "StripAccents": return .stripAccents
+            case "Nmt": return .nmt
             case "Strip": return .strip(left: n["strip_left"]?.bool ?? true, right: n["strip_right"]?.bool ?? true)
             case "BertNormalizer":
                 return .bert(cleanText: n["clean_text"]?.bool ?? true, handleChineseChars: n["handle_chinese_chars"]?.bool ?? true,
                              stripAccents: n["strip_accents"]?.bool, lowercase: n["lowercase"]?.bool ?? true)
             case "Prepend": if let p = n["prepend"]?.string { return .prepend(p) }
+            case "Precompiled":
+                guard let b64 = n["precompiled_charsmap"]?.string else { throw invalid("\(path): Precompiled normalizer lacks \"precompiled_charsmap\"") }
+                do throws(CharsMapError) {
+                    return .precompiled(try PrecompiledCharsMap(base64: b64))
+                } catch {
+                    throw invalid("\(path): Precompiled normalizer: \(error.reason)")
+                }
             case "Replace":
                 guard let c = n["content"]?.string else { break }
                 if let p = stringPattern(n["pattern"]) { return .replace(pattern: p, content: c) }
@@ -107,6 +115,7 @@ enum TokenizerJSON {
         case .nfkd: return .object([("type", .string("NFKD"))])
         case .lowercase: return .object([("type", .string("Lowercase"))])
         case .stripAccents: return .object([("type", .string("StripAccents"))])
+        case .nmt: return .object([("type", .string("Nmt"))])
         case let .strip(l, r): return .object([("type", .string("Strip")), ("strip_left", .bool(l)), ("strip_right", .bool(r))])
         case let .bert(clean, chinese, strip, lower):
             return .object([("type", .string("BertNormalizer")), ("clean_text", .bool(clean)), ("handle_chinese_chars", .bool(chinese)),
@@ -116,6 +125,7 @@ enum TokenizerJSON {
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(p))])), ("content", .string(c))])
         case let .replaceRegex(r, c):
             return .object([("type", .string("Replace")), ("pattern", .object([("Regex", .string(r.pattern))])), ("content", .string(c))])
+        case let .precompiled(map): return .object([("type", .string("Precompiled")), ("precompiled_charsmap", .string(map.base64))])
         }
     }
 
@@ -221,7 +231,7 @@ enum TokenizerJSON {
         }
     }
 
-    static func json(_ step: DecoderStep) -> JSONValue {
+    static func json(_ step: DecoderStep) throws(NoJSONForm) -> JSONValue {
         switch step {
         case .byteLevel:
             return .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
@@ -244,6 +254,8 @@ enum TokenizerJSON {
         case let .ctc(pad, delimiter, cleanup):
             return .object([("type", .string("CTC")), ("pad_token", .string(pad)), ("word_delimiter_token", .string(delimiter)),
                             ("cleanup", .bool(cleanup))])
+        case .sentencePiece: throw NoJSONForm(what: "SentencePiece's decoder")
+        case .marian: throw NoJSONForm(what: "MarianTokenizer's decoder")
         }
     }
 }

@@ -4,7 +4,7 @@
 import JSONText
 
 extension Tokenizer {
-    /// The model's `type` in tokenizer.json (BPE, WordPiece, WordLevel).
+    /// The model's `type` in tokenizer.json (BPE, WordPiece, WordLevel, Unigram; SentencePiece or Marian for .model files).
     public var modelType: String { model.typeName }
 
     /// Several lines describing the tokenizer; `path` heads them.
@@ -19,7 +19,9 @@ extension Tokenizer {
         stage("pre-tokenizer", preTokenizer.map(TokenizerJSON.json))
         lines.append("model: \(model.typeName)")
         stage("post-processor", postProcessor.map(TokenizerJSON.json))
-        stage("decoder", decoder.map(TokenizerJSON.json))
+        stage("decoder", decoder.map { step in
+            do throws(NoJSONForm) { return try TokenizerJSON.json(step) } catch { return .string(error.what) }
+        })
         let roles = specialTokens.roles.map { role, token in "\(role) \(token) = \(id(forToken: token).map(String.init) ?? "absent")" }
         lines.append("special token roles: " + (roles.isEmpty ? "none" : roles.joined(separator: ", ")))
         let added = addedTokens.sorted { $0.id < $1.id }.prefix(20).map { t -> String in
@@ -37,7 +39,12 @@ extension Tokenizer {
     }
 
     private func modelOptions() -> String {
-        guard case let .object(members) = model.json() else { return "" }
+        switch model {
+        case let .sentencePiece(m): return "; " + m.summary
+        case let .marian(m): return "; source " + m.source.summary
+        default: break
+        }
+        guard case let .object(members) = try? model.json() else { return "" }
         let options = members.filter { !["type", "vocab", "merges"].contains($0.key) && !$0.value.isNull }
         var text = options.map { "\($0.key)=\(Tokenizer.compact($0.value))" }.joined(separator: ", ")
         if case let .bpe(m) = model { text = "\(m.merges.count) merges" + (text.isEmpty ? "" : ", " + text) }

@@ -6,22 +6,29 @@ extension Tokenizer {
 
     /// Loads a `tokenizer.json`; `specialTokens` names the tokens playing pad/bos/eos/unk.
     public init(contentsOfFile path: String, specialTokens: SpecialTokens = .standard) throws {
-        let bytes = try FileIO.read(path)
+        try self.init(bytes: try FileIO.read(path), name: path, specialTokens: specialTokens)
+    }
+
+    /// Parses a `tokenizer.json` held in memory; `name` stands for the path in errors.
+    public init(bytes: [UInt8], name: String, specialTokens: SpecialTokens = .standard) throws {
         let root: JSONValue
         do throws(JSONParseError) {
             root = try JSONValue.parse(bytes)
         } catch {
-            throw TokenizationError.malformedJSON(file: path, line: error.line, reason: error.reason)
+            throw TokenizationError.malformedJSON(file: name, line: error.line, reason: error.reason)
         }
-        try self.init(json: root, file: path, specialTokens: specialTokens)
+        try self.init(json: root, file: name, specialTokens: specialTokens)
     }
 
     init(json root: JSONValue, file: String, specialTokens: SpecialTokens) throws {
         func invalid(_ reason: String) -> TokenizationError { .invalidTokenizer(file: file, reason: reason) }
         func unsupported(_ what: String) -> TokenizationError { .unsupported(file: file, component: what) }
         guard case .object = root else { throw invalid("the document is not a JSON object") }
-        for key in ["truncation", "padding"] where !(root[key]?.isNull ?? true) {
-            throw unsupported("\(key): unsupported (set it to null; pad and truncate the ids yourself)")
+        // Padding and truncation are batch options of `tokenizers`' encode, not part of the
+        // tokenization: commands pad batches themselves and cut inputs by `--max-input-length`.
+        for key in ["truncation", "padding"] {
+            guard let v = root[key], !v.isNull else { continue }
+            guard case .object = v else { throw invalid("\(key): expected an object or null") }
         }
         guard let model = root["model"], case .object = model else { throw invalid("no \"model\" object") }
         let subwordModel = try SubwordModel.fromJSON(model, invalid: { invalid("model: \($0)") }, unsupported: unsupported)
@@ -58,11 +65,17 @@ extension Tokenizer {
 
     /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
     public func save(to path: String) throws {
-        try FileIO.writeAtomically(path, jsonDocument())
+        let document: [UInt8]
+        do throws(NoJSONForm) {
+            document = try jsonDocument()
+        } catch {
+            throw TokenizationError.unsupported(file: path, component: "\(error.what) has no tokenizer.json form")
+        }
+        try FileIO.writeAtomically(path, document)
     }
 
     /// The `tokenizer.json` document.
-    func jsonDocument() -> [UInt8] {
+    func jsonDocument() throws(NoJSONForm) -> [UInt8] {
         let added = JSONValue.array(addedTokens.sorted { $0.id < $1.id }.map { t in
             .object([("id", .integer(t.id)), ("content", .string(t.content)), ("single_word", .bool(t.singleWord)),
                      ("lstrip", .bool(t.lstrip)), ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)),
@@ -73,8 +86,8 @@ extension Tokenizer {
             ("normalizer", TokenizerJSON.sequence("normalizers", normalizer.map(TokenizerJSON.json))),
             ("pre_tokenizer", TokenizerJSON.sequence("pretokenizers", preTokenizer.map(TokenizerJSON.json))),
             ("post_processor", TokenizerJSON.sequence("processors", postProcessor.map(TokenizerJSON.json))),
-            ("decoder", TokenizerJSON.sequence("decoders", decoder.map(TokenizerJSON.json))),
-            ("model", model.json()),
+            ("decoder", TokenizerJSON.sequence("decoders", try decoder.map(TokenizerJSON.json))),
+            ("model", try model.json()),
         ])
         var out: [UInt8] = []
         root.writePretty(to: &out, indent: 0)
@@ -88,34 +101,5 @@ extension JSONValue {
     var int: Int? {
         guard let d = double, d == d.rounded(), abs(d) < 1e15 else { return nil }
         return Int(d)
-    }
-
-    /// Pretty-prints with two-space indents; arrays of scalars stay on one line.
-    func writePretty(to out: inout [UInt8], indent: Int) {
-        func newline(_ level: Int) { out.append(0x0A); out += [UInt8](repeating: 0x20, count: 2 * level) }
-        switch self {
-        case let .array(items) where items.contains(where: { if case .array = $0 { return true }; if case .object = $0 { return true }; return false }):
-            out.append(UInt8(ascii: "["))
-            for (n, item) in items.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
-                item.writePretty(to: &out, indent: indent + 1)
-            }
-            newline(indent)
-            out.append(UInt8(ascii: "]"))
-        case let .object(members) where !members.isEmpty:
-            out.append(UInt8(ascii: "{"))
-            for (n, member) in members.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
-                JSONValue.appendQuoted(member.key, to: &out)
-                out += [UInt8(ascii: ":"), 0x20]
-                member.value.writePretty(to: &out, indent: indent + 1)
-            }
-            newline(indent)
-            out.append(UInt8(ascii: "}"))
-        default:
-            write(to: &out)
-        }
     }
 }

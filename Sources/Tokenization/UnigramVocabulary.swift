@@ -76,20 +76,12 @@ public struct UnigramVocabulary: Sendable {
 
     /// `<bos> $A <eos>` (and `<bos> $A <eos> <bos> $B <eos>` for pairs), as the BPE trainer writes it.
     private func postProcessor() -> JSONValue {
-        func special(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
-        }
-        func sequence(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("Sequence", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
-        }
-        func entry(_ name: String) -> (key: String, value: JSONValue) {
-            let id = specialTokens.inIDOrder.firstIndex(of: name) ?? 0
-            return (name, .object([("id", .string(name)), ("ids", .array([.integer(id)])), ("tokens", .array([.string(name)]))]))
-        }
         let bos = specialTokens.bos ?? "", eos = specialTokens.eos ?? ""  // training requires both
-        let single = [special(bos, 0), sequence("A", 0), special(eos, 0)]
-        let pair = single + [special(bos, 1), sequence("B", 1), special(eos, 1)]
-        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
-                        ("special_tokens", .object([entry(bos), entry(eos)]))])
+        func token(_ name: String) -> TemplateSpecialToken {
+            TemplateSpecialToken(name: name, ids: [Int32(specialTokens.inIDOrder.firstIndex(of: name) ?? 0)], tokens: [name])
+        }
+        let single: [TemplatePiece] = [.special(name: bos, typeID: 0), .sequence(second: false, typeID: 0), .special(name: eos, typeID: 0)]
+        let pair = single + [.special(name: bos, typeID: 1), .sequence(second: true, typeID: 1), .special(name: eos, typeID: 1)]
+        return TokenizerJSON.json(.template(single: single, pair: pair, specialTokens: [token(bos), token(eos)]))
     }
 }

@@ -60,19 +60,11 @@ public struct WordPieceVocabulary: Sendable {
 
     /// BERT's template: `[CLS] A [SEP]`, and `[CLS] A [SEP] B [SEP]` with type id 1 for B.
     private func postProcessor() -> JSONValue {
-        func special(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
+        func token(_ name: String) -> TemplateSpecialToken {
+            TemplateSpecialToken(name: name, ids: [Int32(tokens.firstIndex(of: name) ?? 0)], tokens: [name])
         }
-        func sequence(_ name: String, _ typeID: Int) -> JSONValue {
-            .object([("Sequence", .object([("id", .string(name)), ("type_id", .integer(typeID))]))])
-        }
-        func entry(_ name: String) -> (key: String, value: JSONValue) {
-            let id = tokens.firstIndex(of: name) ?? 0
-            return (name, .object([("id", .string(name)), ("ids", .array([.integer(id)])), ("tokens", .array([.string(name)]))]))
-        }
-        let single = [special(clsToken, 0), sequence("A", 0), special(sepToken, 0)]
-        let pair = single + [sequence("B", 1), special(sepToken, 1)]
-        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
-                        ("special_tokens", .object([entry(clsToken), entry(sepToken)]))])
+        let single: [TemplatePiece] = [.special(name: clsToken, typeID: 0), .sequence(second: false, typeID: 0), .special(name: sepToken, typeID: 0)]
+        let pair = single + [.sequence(second: true, typeID: 1), .special(name: sepToken, typeID: 1)]
+        return TokenizerJSON.json(.template(single: single, pair: pair, specialTokens: [token(clsToken), token(sepToken)]))
     }
 }

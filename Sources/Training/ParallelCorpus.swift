@@ -40,12 +40,13 @@ public enum ParallelCorpus {
         return Array(zip(s, t))
     }
 
-    /// Tokenizes pairs; a pair is skipped when a side is empty or longer than its limit once
-    /// `<eos>` (and, on the target, `<bos>`) is added.
-    public static func tokenize(_ pairs: [(String, String)], tokenizer: Tokenizer,
+    /// Tokenizes pairs (targets with `targetTokenizer` when given: a Marian model's target side);
+    /// a pair is skipped when a side is empty or longer than its limit once `<eos>` (and, on the
+    /// target, `<bos>`) is added.
+    public static func tokenize(_ pairs: [(String, String)], tokenizer: Tokenizer, targetTokenizer: Tokenizer? = nil,
                                 maxSourceLength: Int, maxTargetLength: Int) -> Corpus {
         let sources = tokenizer.encodeBatch(pairs.map(\.0))
-        let targets = tokenizer.encodeBatch(pairs.map(\.1))
+        let targets = (targetTokenizer ?? tokenizer).encodeBatch(pairs.map(\.1))
         var examples: [Example] = []
         examples.reserveCapacity(pairs.count)
         var skipped = 0

@@ -7,6 +7,7 @@
 // the index naming the previous, complete checkpoint.
 import Foundation
 import Models
+import Tokenization
 
 /// Which checkpoints exist and which are the latest and the best by validation loss.
 public struct CheckpointIndex: Codable, Equatable, Sendable {
@@ -108,6 +109,22 @@ public struct RunDirectory: Sendable {
     public func checkpoint(best: Bool = false) throws -> URL {
         guard let index = try index() else { throw TrainingError("run directory \(url.path) has no checkpoint yet") }
         return checkpointURL(best ? index.best ?? index.latest : index.latest)
+    }
+
+    /// Files that hold a tokenizer in a model directory, whatever its kind.
+    public static let tokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
+                                        "source.spm", "target.spm", "vocab.json", "target_vocab.json"]
+
+    /// Keeps the tokenizer of a run started from a model directory: as tokenizer.json when it has
+    /// that form, else as the directory's own tokenizer files (a Marian or SentencePiece tokenizer),
+    /// so that an exported model carries it.
+    public func keepTokenizer(_ tokenizer: Tokenizer, from directory: URL) throws {
+        if (try? tokenizer.save(to: tokenizerPath)) != nil { return }
+        let fm = FileManager.default
+        for name in RunDirectory.tokenizerFiles where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            let data = try Data(contentsOf: directory.appendingPathComponent(name))
+            try AtomicFile.write(data, to: url.appendingPathComponent(name).path)
+        }
     }
 
     /// The resolved training config saved in the run.

@@ -81,8 +81,24 @@ public final class Trainer {
         sampling.generator = try state.sampling.generator()
     }
 
+    /// Padding, the first decoder input (bos, or the decoder start of a model that has one: Marian's
+    /// is its pad id) and <eos>.
     private var ids: (pad: Int32, bos: Int32, eos: Int32) {
-        (Int32(config.model.padId ?? 0), Int32(config.model.bosId), Int32(config.model.eosId))
+        (Int32(config.model.padId ?? 0), Int32(config.model.startId), Int32(config.model.eosId))
+    }
+
+    /// Starts from `module`'s weights (a loaded model of the same config: fine-tuning); every
+    /// parameter must be there with its shape.
+    public func loadWeights(from module: Module) throws {
+        let source = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+        for (name, p) in model.module.namedParameters() {
+            guard let t = source[name], t.shape == p.shape else {
+                throw TrainingError("the starting model has no parameter \(name) of shape \(p.shape)")
+            }
+            p.data.update(from: t.data, count: p.count)
+            p.markModified()
+        }
+        withExtendedLifetime(source) {}
     }
 
     /// The next `count` batches in data order, moving to the next epoch when one runs out;

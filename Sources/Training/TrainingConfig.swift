@@ -143,6 +143,10 @@ public struct RunSettings: Codable, Equatable, Sendable {
 
 public struct TrainingConfig: Codable, Equatable, Sendable {
     public var task: TrainingTask = .translation
+    /// A model directory to start from (ours, the PyTorch reference layout, or a Hugging Face one;
+    /// relative to the current directory): its weights, config and tokenizer replace `model`, a
+    /// fresh model and the tokenizer settings (see `TrainingSetup.resolvingInitialModel`).
+    public var initFrom: String?
     /// The model; its family follows the task, vocabulary sizes and special ids the tokenizer.
     public var model = TransformerConfig()
     public var data = DataSettings()
@@ -153,7 +157,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var training = RunSettings()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, model, modelPreset = "model_preset", data, tokenizer, optimizer, schedule
+        case task, initFrom = "init_from", model, modelPreset = "model_preset", data, tokenizer, optimizer, schedule
         case scheduledSampling = "scheduled_sampling", training
     }
 
@@ -163,6 +167,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         let c = try strictContainer(decoder, CodingKeys.self)
         let d = TrainingConfig()
         task = try c.value(.task, d.task)
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
         data = try c.value(.data, d.data)
         tokenizer = try c.value(.tokenizer, d.tokenizer)
         optimizer = try c.value(.optimizer, d.optimizer)
@@ -182,6 +187,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(task, forKey: .task)
+        try c.encodeIfPresent(initFrom, forKey: .initFrom)
         try c.encode(model, forKey: .model)
         try c.encode(data, forKey: .data)
         try c.encode(tokenizer, forKey: .tokenizer)
@@ -202,6 +208,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard var root = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] else {
             throw fail("not a JSON object")
         }
+        if root["init_from"] != nil {
+            // The directory's model is the model; a run's saved training.json also holds it as `model`.
+            guard root["init_from"] is String else { throw fail("init_from must be a string (a model directory)") }
+            guard root["model_preset"] == nil else { throw fail("init_from takes the model from its directory: leave out model_preset") }
+            guard (root["tokenizer"] as? [String: Any])?["path"] == nil else {
+                throw fail("init_from takes the tokenizer from its directory: leave out tokenizer.path")
+            }
+        }
         if let preset = root["model_preset"] {
             guard let name = preset as? String else { throw fail("model_preset must be a string") }
             let base: TransformerConfig
@@ -220,7 +234,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         } catch {
             throw fail(describeDecodingError(error))
         }
-        do { try config.validate() } catch { throw fail("\(error)") }
+        // With init_from the model, and what is checked against it, is known once the directory is read.
+        if config.initFrom == nil {
+            do { try config.validate() } catch { throw fail("\(error)") }
+        }
         return config
     }
 

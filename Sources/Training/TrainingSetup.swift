@@ -1,7 +1,10 @@
 // Setting up a run from a config: the tokenizer (loaded, or trained as joint BPE over the
 // training text into the run directory), the tokenized corpora, the model config completed
-// with the tokenizer's vocabulary and special ids, and a Trainer, fresh or resumed.
+// with the tokenizer's vocabulary and special ids, and a Trainer, fresh or resumed. With
+// `init_from`, the model config, weights and tokenizer come from a model directory instead.
+import Checkpoints
 import Foundation
+import Generation
 import Models
 import Tokenization
 
@@ -25,6 +28,14 @@ public enum TrainingSetup {
                                  log: (String) -> Void) throws -> Tokenizer {
         func load(_ path: String) throws -> Tokenizer {
             do { return try Tokenizer(contentsOfFile: path) } catch { throw TrainingError("cannot load tokenizer: \(error)") }
+        }
+        if let directory = config.initFrom {
+            let tokenizer: Tokenizer
+            do { tokenizer = try Tokenizer.load(fileOrDirectory: directory) } catch {
+                throw TrainingError("init_from: cannot load the tokenizer of \(directory): \(error)")
+            }
+            if let run { try run.keepTokenizer(tokenizer, from: URL(fileURLWithPath: directory)) }
+            return tokenizer
         }
         if let path = config.tokenizer.path {
             let tokenizer = try load(resolve(path, dataDirectory: dataDirectory))
@@ -51,25 +62,40 @@ public enum TrainingSetup {
     public static func prepare(config: TrainingConfig, dataDirectory: String, run: RunDirectory?,
                                log: (String) -> Void = { _ in }) throws -> PreparedData {
         let tokenizer = try self.tokenizer(config: config, dataDirectory: dataDirectory, run: run, log: log)
-        guard let pad = tokenizer.padID, let bos = tokenizer.bosID, let eos = tokenizer.eosID else {
-            throw TrainingError("the tokenizer lacks one of the special tokens <pad>, <bos>, <eos>")
-        }
         var resolved = config
-        resolved.model.srcVocab = tokenizer.vocabSize
-        resolved.model.tgtVocab = tokenizer.vocabSize
-        (resolved.model.padId, resolved.model.bosId, resolved.model.eosId) = (Int(pad), Int(bos), Int(eos))
+        if config.initFrom != nil {
+            // The model's own vocabulary and special ids stay; its tokenizer must fit them.
+            let vocabulary = config.model.family == .decoderOnly ? config.model.tgtVocab : config.model.srcVocab
+            guard tokenizer.vocabSize <= vocabulary else {
+                throw TrainingError("init_from: the tokenizer has \(tokenizer.vocabSize) tokens but the model's vocabulary \(vocabulary)")
+            }
+        } else {
+            guard let pad = tokenizer.padID, let bos = tokenizer.bosID, let eos = tokenizer.eosID else {
+                throw TrainingError("the tokenizer lacks one of the special tokens <pad>, <bos>, <eos>")
+            }
+            resolved.model.srcVocab = tokenizer.vocabSize
+            resolved.model.tgtVocab = tokenizer.vocabSize
+            (resolved.model.padId, resolved.model.bosId, resolved.model.eosId) = (Int(pad), Int(bos), Int(eos))
+        }
         do { try resolved.model.validate() } catch { throw TrainingError("model with the tokenizer's vocabulary: \(error)") }
         let d = config.data
         let path = { (p: String) in resolve(p, dataDirectory: dataDirectory) }
+        // A Marian directory encodes targets with its target side.
+        var targetTokenizer: Tokenizer?
+        if let directory = config.initFrom, config.task == .translation {
+            do { targetTokenizer = try Tokenizer.loadTarget(fileOrDirectory: directory) } catch {
+                throw TrainingError("init_from: cannot load the target tokenizer of \(directory): \(error)")
+            }
+        }
         let train: Corpus, valid: Corpus?
         switch config.task {
         case .translation:
             guard let ts = d.trainSource, let tt = d.trainTarget else { throw TrainingError("data.train_source and data.train_target are required") }
             train = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(ts), target: path(tt)), tokenizer: tokenizer,
-                                            maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+                                            targetTokenizer: targetTokenizer, maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
             if let vs = d.validSource, let vt = d.validTarget {
                 valid = ParallelCorpus.tokenize(try ParallelCorpus.pairs(source: path(vs), target: path(vt)), tokenizer: tokenizer,
-                                                maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
+                                                targetTokenizer: targetTokenizer, maxSourceLength: d.maxSourceLength, maxTargetLength: d.maxTargetLength)
             } else {
                 valid = nil
             }
@@ -86,8 +112,9 @@ public enum TrainingSetup {
 
     /// A trainer for `config` writing to `run`; with `resume`, continued from the run's latest
     /// checkpoint. The model, data and tokenizer sections must then match the run's saved config.
-    public static func makeTrainer(config: TrainingConfig, dataDirectory: String, run: RunDirectory, resume: Bool,
+    public static func makeTrainer(config given: TrainingConfig, dataDirectory: String, run: RunDirectory, resume: Bool,
                                    log: @escaping (String) -> Void) throws -> Trainer {
+        let config = try resolvingInitialModel(given)
         try config.validate()
         try run.create()
         let index = try run.index()
@@ -100,7 +127,7 @@ public enum TrainingSetup {
         }
         let data = try prepare(config: config, dataDirectory: dataDirectory, run: run, log: log)
         if resume {
-            let saved = try run.trainingConfig()
+            let saved = try resolvingInitialModel(try run.trainingConfig())
             for (section, same) in [("model", saved.model == data.config.model), ("data", saved.data == config.data),
                                     ("tokenizer", saved.tokenizer == config.tokenizer), ("task", saved.task == config.task)] where !same {
                 throw TrainingError("--resume: the \(section) section differs from the run's \(run.trainingConfigPath)")
@@ -110,6 +137,12 @@ public enum TrainingSetup {
         try AtomicFile.write(data.config.model.jsonData(), to: run.modelConfigPath)
         let trainer = try Trainer(config: data.config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: run)
         trainer.translator = GreedyValidationTranslator()
+        if let directory = config.initFrom, !resume {
+            let start: ModelBundle
+            do { start = try ModelBundle(directory: directory, tokenizer: false) } catch { throw TrainingError("init_from: \(error)") }
+            try trainer.loadWeights(from: start.model.module)
+            log("starting from the weights of \(directory)" + (start.architecture.map { " (\($0.rawValue))" } ?? ""))
+        }
         if resume {
             let checkpoint = try run.checkpoint()
             try trainer.restore(from: checkpoint)
@@ -117,5 +150,31 @@ public enum TrainingSetup {
         }
         trainer.metrics = try MetricsLog(path: run.metricsPath, truncateAfter: trainer.state.step)
         return trainer
+    }
+
+    /// The config with `init_from`'s model: the directory's config (a Hugging Face one translated
+    /// into ours), whose family must be the task's. A decoder-only model without a pad id (GPT-2,
+    /// Llama) gets its <eos> as one: batches are padded with it, and the loss skips it. A `model`
+    /// section given beside init_from must be the directory's (as a run's training.json holds it).
+    public static func resolvingInitialModel(_ config: TrainingConfig) throws -> TrainingConfig {
+        guard let directory = config.initFrom else { return config }
+        let description: ModelDescription
+        do { description = try ModelBundle.describe(directory: directory) } catch { throw TrainingError("init_from: \(error)") }
+        var model = description.config
+        let family: ModelFamily = config.task == .translation ? .encoderDecoder : .decoderOnly
+        guard model.family == family else {
+            let what = description.architecture.map { "\(model.family.rawValue) (\($0.rawValue))" } ?? model.family.rawValue
+            throw TrainingError("init_from: task \(config.task.rawValue) trains \(family.rawValue) models, but \(directory) holds \(what)")
+        }
+        guard model.outputHead else { throw TrainingError("init_from: \(directory) has no output layer to train (a bare base model)") }
+        if model.padId == nil { model.padId = model.eosId }
+        var untouched = TrainingConfig()
+        untouched.model.family = family
+        guard config.model == untouched.model || config.model == model else {
+            throw TrainingError("init_from takes the model from \(directory): leave out the model section")
+        }
+        var resolved = config
+        resolved.model = model
+        return resolved
     }
 }

@@ -7,9 +7,9 @@ struct BenchTokenizer: ParsableCommand {
         commandName: "tokenizer",
         abstract: "BPE training time and batch encoding throughput (compare: scripts/bench_hf_tokenizer.py).",
         discussion: """
-            With --tokenizer, encodes with that tokenizer.json (or hub directory) instead of training \
-            one: e.g. the WordPiece and Llama-3-regex BPE files `scripts/hf_tokenizer_fixtures.py --multi30k \
-            --save-dir DIR` writes.
+            With --tokenizer, times only encoding with that tokenizer: a tokenizer.json, a SentencePiece \
+            .model/.spm file, or a model directory as the Hugging Face hub has it (Marian included). \
+            Peers: scripts/bench_hf_tokenizer.py, scripts/bench_spm_tokenizer.py.
             """)
 
     @Option(parsing: .upToNextOption, help: "Training and encoding text (default: ../shared/data/multi30k/train.de and train.en from the repository).")
@@ -27,7 +27,7 @@ struct BenchTokenizer: ParsableCommand {
     @Option(help: "Timed repetitions; the median is reported.")
     var repeats: Int = 5
 
-    @Option(help: "Encode with this tokenizer.json or hub directory (no training).")
+    @Option(help: "Encode with this tokenizer instead of training one (tokenizer.json, .model/.spm, Marian directory).")
     var tokenizer: String?
 
     func validate() throws {
@@ -65,21 +65,9 @@ struct BenchTokenizer: ParsableCommand {
             }
         }
         guard let tokenizer = trained else { return }
-        var lines: [String] = []
-        for path in paths {
-            let bytes = try FileIO.read(path)
-            try FileIO.validateUTF8(bytes, path: path)
-            lines += FileIO.lineRanges(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
-        }
-        var encodeTimes: [Double] = []
-        var tokens = 0
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let ids = tokenizer.encodeBatch(lines, threads: threads)
-            encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            tokens = ids.reduce(0) { $0 + $1.count }
-        }
-        let train = trainTimes.isEmpty ? "null" : String(format: "%.4f", median(trainTimes)), encode = median(encodeTimes)
+        let lines = try BenchTokenizer.lines(paths)
+        let (encode, tokens) = measureEncoding(tokenizer, lines)
+        let train = trainTimes.isEmpty ? "null" : String(format: "%.4f", median(trainTimes))
         let pipeline = self.tokenizer.map { "\(tokenizer.modelType) \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? pretokenizer.rawValue
         let json = String(format: """
             {"case":"tokenizer","impl":"swift","pretokenizer":"%@","threads":%d,"vocab_size":%d,"sentences":%d,"tokens":%d,\
@@ -87,6 +75,30 @@ struct BenchTokenizer: ParsableCommand {
             """, pipeline, threads, tokenizer.vocabSize, lines.count, tokens, train, encode,
             Double(lines.count) / encode, Double(tokens) / encode)
         print(json)
+    }
+
+    /// The lines of all files, as text.
+    static func lines(_ paths: [String]) throws -> [String] {
+        var lines: [String] = []
+        for path in paths {
+            let bytes = try FileIO.read(path)
+            try FileIO.validateUTF8(bytes, path: path)
+            lines += FileIO.lineRanges(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
+        }
+        return lines
+    }
+
+    /// The median time of `encodeBatch` over `lines`, and the number of tokens it gives.
+    private func measureEncoding(_ tokenizer: Tokenizer, _ lines: [String]) -> (seconds: Double, tokens: Int) {
+        var times: [Double] = []
+        var tokens = 0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let ids = tokenizer.encodeBatch(lines, threads: threads)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            tokens = ids.reduce(0) { $0 + $1.count }
+        }
+        return (median(times), tokens)
     }
 
     private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }

@@ -11,7 +11,9 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Translate a source file and print BLEU, chrF (sacreBLEU defaults) and tokens/s.",
-        discussion: "Tokens/s counts output tokens (with <eos>) of the best hypotheses over the decoding time.")
+        discussion: """
+            MODEL is any directory translate takes (ours, or a Hugging Face Marian one, whose generation_config.json             gives the defaults of the search flags left out). Tokens/s counts output tokens (with <eos>) of the best             hypotheses over the decoding time.
+            """)
 
     @Option(help: "Model directory (default: the bundled German→English model, \(BundledModel.relativePath)).")
     var model: String?
@@ -27,9 +29,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Also write the translations here.")
     var output: String?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision = .f32
+
     func run() throws {
-        let loaded = try DecodingModel(directory: model ?? BundledModel.locate())
-        let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: search.translationOptions())
+        let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
+        let options = try search.translationOptions(defaults: loaded.translationDefaults)
+        let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: options)
         let sources = try readTextLines(source)
         guard let referenceData = FileManager.default.contents(atPath: reference) else {
             throw DecodingCommandError("cannot read reference file '\(reference)'")
@@ -38,22 +44,20 @@ struct EvaluateCommand: ParsableCommand {
         guard sources.count == references.count else {
             throw DecodingCommandError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
         }
-        let ids = sources.enumerated().map { k, line in
-            loaded.sourceIDs(line, model: translator.model, limit: search.inputLimit, place: "\(source):\(k + 1)")
-        }
+        let ids = try sources.enumerated().map { k, line in try sourceIDs(line, loaded, search.inputLimit, "\(source):\(k + 1)") }
         let nonEmpty = ids.indices.filter { ids[$0] != nil }
         let start = DispatchTime.now().uptimeNanoseconds
         let translated = translator.translate(nonEmpty.map { ids[$0] ?? [] })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var hypotheses = [String](repeating: "", count: sources.count)
-        for (i, h) in zip(nonEmpty, translated) { hypotheses[i] = h.first.map(loaded.text) ?? "" }
+        for (i, h) in zip(nonEmpty, translated) { hypotheses[i] = try h.first.map { try loaded.text($0.tokens) } ?? "" }
         let tokens = translated.reduce(0) { $0 + ($1.first?.tokens.count ?? 0) }
         // Scored as `transformer score` reads files: trailing whitespace stripped.
         let hyp = try hypotheses.map { try Segments.lines(utf8: Data($0.utf8)).first ?? "" }
         print(try BLEU.corpusScore(hypotheses: hyp, references: [references]))
         print(try CHRF.corpusScore(hypotheses: hyp, references: [references]))
         print(String(format: "tokens/s = %.1f (%d tokens in %.2f s, %d sentences, beam %d)",
-                     Double(tokens) / max(seconds, 1e-9), tokens, seconds, sources.count, search.beam))
+                     Double(tokens) / max(seconds, 1e-9), tokens, seconds, sources.count, options.beamSize))
         if let output {
             var out = try OutputStream(path: output)
             for h in hypotheses { out.write(h + "\n") }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Generation
 import Models
 
 struct ForwardCommand: ParsableCommand {
@@ -36,8 +37,15 @@ struct ForwardCommand: ParsableCommand {
     @Flag(help: "Also compute the loss and every weight's gradient.")
     var loss = false
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision = .f32
+
+    func validate() throws {
+        if loss && precision != .f32 { throw ValidationError("--loss takes gradients, which float32 weights give: use --precision f32") }
+    }
+
     func run() throws {
-        let loaded = try ModelDirectory.load(URL(fileURLWithPath: model))
+        let loaded = try loadBundle(model, tokenizer: false, precision: precision)
         let c = loaded.config
         let file = try SafetensorsFile(path: inputs)
         func ids(_ name: String, vocab: Int) throws -> Tensor {

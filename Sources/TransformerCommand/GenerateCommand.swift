@@ -10,21 +10,25 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate text after a prompt with a decoder-only model, streaming tokens as they come.",
         discussion: """
-            The prompt is encoded after <bos>; generation stops at <eos> or after --max-tokens tokens. \
-            --temperature 0 is greedy decoding. The prompt is printed first, then the continuation.
+            MODEL is one of our decoder-only model directories or a Hugging Face GPT-2 or Llama one (config.json, \
+            the weights, tokenizer.json or tokenizer.model, generation_config.json). Our prompts are encoded after \
+            <bos>; a Hugging Face tokenizer adds what it adds (Llama's <s>; nothing for GPT-2). Generation stops at \
+            <eos> (any of generation_config.json's eos_token_id) or after --max-tokens tokens. --temperature 0 is \
+            greedy decoding. Flags left out take generation_config.json's do_sample, temperature, top_k, top_p and \
+            max_new_tokens (or max_length) where it sets them. The prompt is printed first, then the continuation.
             """)
 
-    @Option(help: "Model directory (config.json, weights.safetensors, tokenizer.json).")
+    @Option(help: "Model directory (ours, or a Hugging Face GPT-2 or Llama directory).")
     var model: String
 
     @Option(help: "Text to continue.")
     var prompt: String
 
-    @Option(help: "Most tokens to generate.")
-    var maxTokens = 100
+    @Option(help: "Most tokens to generate (default: the model's max_new_tokens or max_length, else 100).")
+    var maxTokens: Int?
 
-    @Option(help: "Sampling temperature (0: greedy).")
-    var temperature: Float = 1
+    @Option(help: "Sampling temperature (0: greedy; default 1, or the model's generation_config.json).")
+    var temperature: Float?
 
     @Option(help: "Sample only among the K most probable tokens.")
     var topK: Int?
@@ -41,9 +45,12 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision = .f32
+
     func validate() throws {
-        guard maxTokens >= 0 && maxTokens <= 1_000_000 else { throw ValidationError("--max-tokens must be in 0...1000000") }
-        guard temperature.isFinite && temperature >= 0 else { throw ValidationError("--temperature must be a finite number ≥ 0") }
+        if let maxTokens, !(maxTokens >= 0 && maxTokens <= 1_000_000) { throw ValidationError("--max-tokens must be in 0...1000000") }
+        if let temperature, !(temperature.isFinite && temperature >= 0) { throw ValidationError("--temperature must be a finite number ≥ 0") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
@@ -52,32 +59,25 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let loaded = try DecodingModel(directory: model)
+        let loaded = try loadBundle(model, precision: precision)
         let lm = try loaded.decoderOnly(for: "generate")
+        let tokenizer = try loaded.requireTokenizer(for: "generate")
         let limit = InputLengthLimit(maxTokens: maxInputLength)
-        let (ids, originalCount) = limit.apply([Int32(loaded.config.bosId)] + loaded.tokenizer.encode(prompt))
-        if let originalCount { warnTruncated("--prompt", originalCount, limit) }
+        let (ids, originalCount) = try loaded.promptIDs(prompt, limit: limit)
+        if let originalCount { warnTruncated("--prompt", originalCount, limit.maxTokens) }
         if let limit = lm.positionLimit, ids.count >= limit {
             throw DecodingCommandError("the prompt has \(ids.count) tokens; this model has positions for \(limit)")
         }
-        var sampler = Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        var all = ids
-        var shown = loaded.tokenizer.decode(ids)
-        FileHandle.standardOutput.write(Data(shown.utf8))
-        LanguageModelGeneration.run(model: lm, prompt: ids, maxNewTokens: maxTokens, sampler: &sampler,
-                                    eos: Int32(loaded.config.eosId)) { token in
-            all.append(token)
-            // Decode the whole text and print what is new: a byte-level token may end inside a
-            // character, which then waits for the next token.
-            let text = loaded.tokenizer.decode(all)
-            if !text.hasSuffix("\u{FFFD}") && text.hasPrefix(shown) {
-                FileHandle.standardOutput.write(Data(text.dropFirst(shown.count).utf8))
-                shown = text
-            }
+        let defaults = loaded.samplingDefaults
+        var sampler = Sampler(temperature: temperature ?? defaults.temperature, topK: topK ?? defaults.topK, topP: topP ?? defaults.topP,
+                              seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        var stream = TextStream(tokenizer: tokenizer, prompt: ids)
+        FileHandle.standardOutput.write(Data(stream.shown.utf8))
+        let budget = maxTokens ?? min(loaded.maxNewTokensDefault(promptLength: ids.count) ?? 100, 1_000_000)
+        LanguageModelGeneration.run(model: lm, prompt: ids, maxNewTokens: budget, sampler: &sampler, stopTokens: loaded.stopTokens) { token in
+            FileHandle.standardOutput.write(Data(stream.append(token).utf8))
             return true
         }
-        let text = loaded.tokenizer.decode(all)
-        if text.hasPrefix(shown) { FileHandle.standardOutput.write(Data(text.dropFirst(shown.count).utf8)) }
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        FileHandle.standardOutput.write(Data((stream.finish() + "\n").utf8))
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Generation
 import Models
 
 struct InspectCommand: ParsableCommand {
@@ -48,7 +49,7 @@ struct InspectCommand: ParsableCommand {
         if let preset {
             c = try TransformerConfig.preset(preset)
         } else if let model {
-            let description = try ModelDirectory.describe(URL(fileURLWithPath: model))
+            let description = try ModelBundle.describe(directory: model)
             (c, architecture) = (description.config, description.architecture)
         } else if let config {
             var url = URL(fileURLWithPath: config)

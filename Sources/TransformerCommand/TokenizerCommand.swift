@@ -201,6 +201,7 @@ struct CommandError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A tokenizer.json, a SentencePiece `.model`/`.spm` file, or a Marian directory (source.spm, vocab.json, …).
 func writeStdout(_ bytes: [UInt8]) {
     bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
 }
@@ -210,7 +211,7 @@ struct EncodeTokenizer: ParsableCommand {
         commandName: "encode",
         abstract: "Print the token ids of each input line, separated by single spaces.")
 
-    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
+    @Option(help: "tokenizer.json, SentencePiece .model/.spm file, or a model directory as the Hugging Face hub has it (Marian included).")
     var tokenizer: String
 
     @Option(help: "Text file to encode (default: stdin).")
@@ -247,7 +248,7 @@ struct DecodeTokenizer: ParsableCommand {
         commandName: "decode",
         abstract: "Print the text of each input line of space-separated token ids.")
 
-    @Option(help: "tokenizer.json, or a model directory as the Hugging Face hub has it.")
+    @Option(help: "tokenizer.json, SentencePiece .model/.spm file, or a model directory as the Hugging Face hub has it (Marian included).")
     var tokenizer: String
 
     @Option(help: "File of id lines (default: stdin).")

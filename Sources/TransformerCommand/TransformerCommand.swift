@@ -17,6 +17,7 @@ struct TransformerCommand: ParsableCommand {
             PlotCommand.self,
             TranslateCommand.self,
             GenerateCommand.self,
+            EmbedCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
         ])

@@ -9,11 +9,14 @@ import Models
 struct TranslateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "translate",
-        abstract: "Translate lines of text (stdin by default) with a trained encoder-decoder model.",
+        abstract: "Translate lines of text (stdin by default) with an encoder-decoder model.",
         discussion: """
-            MODEL holds config.json, weights.safetensors and tokenizer.json. Each input line gives one output
-            line, in order; empty lines stay empty. Sentences are batched by length and decoded with beam
-            search (--beam 1: greedy) until <eos> or --max-length-a·|source| + --max-length-b tokens.
+            MODEL is one of our model directories (config.json, weights.safetensors, tokenizer.json) or a Hugging
+            Face Marian one (opus-mt: config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm,
+            vocab.json, generation_config.json). Each input line gives one output line, in order; empty lines stay
+            empty. Sentences are batched by length and decoded with beam search (--beam 1: greedy) until <eos> or
+            --max-length-a·|source| + --max-length-b tokens; a Hugging Face model's generation_config.json gives the
+            defaults of the flags left out (num_beams, length_penalty, max_length).
             With --n-best N, each input line gives N lines "INDEX ||| TRANSLATION ||| SCORE" instead.
             Typed at a terminal, each line is translated as soon as it is entered.
             Example:
@@ -34,19 +37,22 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "Output file (default: stdout).")
     var output: String?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision = .f32
+
     func validate() throws {
-        guard nBest >= 1 && nBest <= search.beam else { throw ValidationError("--n-best must be in 1...--beam (\(search.beam))") }
+        guard nBest >= 1 else { throw ValidationError("--n-best must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try DecodingModel(directory: model ?? BundledModel.locate())
+        let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
         let translator = Translator(model: try loaded.encoderDecoder(for: "translate"),
-                                    options: search.translationOptions(nBest: nBest))
+                                    options: try search.translationOptions(defaults: loaded.translationDefaults, nBest: nBest))
         var out = try OutputStream(path: output)
         if input == nil && isatty(0) != 0 {
             var index = 0
             while let line = readLine(strippingNewline: true) {
-                translate([line], first: index, place: "<stdin>", loaded: loaded, translator: translator, to: &out)
+                try translate([line], first: index, place: "<stdin>", loaded: loaded, translator: translator, to: &out)
                 index += 1
             }
             return try out.close()
@@ -57,7 +63,7 @@ struct TranslateCommand: ParsableCommand {
         var start = 0
         while start < lines.count {
             let part = lines[start..<min(lines.count, start + chunk)]
-            translate(part, first: start, place: input ?? "<stdin>", loaded: loaded, translator: translator, to: &out)
+            try translate(part, first: start, place: input ?? "<stdin>", loaded: loaded, translator: translator, to: &out)
             start += part.count
         }
         try out.close()
@@ -65,23 +71,28 @@ struct TranslateCommand: ParsableCommand {
 
     /// Translates `lines` (numbered from `first` in n-best output; line `first` + 1 of `place` in
     /// warnings) and writes their results in order.
-    private func translate(_ lines: ArraySlice<String>, first: Int, place: String, loaded: DecodingModel,
-                           translator: Translator, to out: inout OutputStream) {
-        let sources = lines.enumerated().map { k, line in
-            loaded.sourceIDs(line, model: translator.model, limit: search.inputLimit, place: "\(place):\(first + k + 1)")
-        }
+    private func translate(_ lines: ArraySlice<String>, first: Int, place: String, loaded: ModelBundle,
+                           translator: Translator, to out: inout OutputStream) throws {
+        let sources = try lines.enumerated().map { k, line in try sourceIDs(line, loaded, search.inputLimit, "\(place):\(first + k + 1)") }
         let nonEmpty = sources.indices.filter { sources[$0] != nil }
         let translated = translator.translate(nonEmpty.map { sources[$0] ?? [] })
         var results = [[Hypothesis]](repeating: [], count: sources.count)
         for (i, h) in zip(nonEmpty, translated) { results[i] = h }
         for (offset, hypotheses) in results.enumerated() {
             if nBest == 1 {
-                out.write((hypotheses.first.map(loaded.text) ?? "") + "\n")
+                out.write((try hypotheses.first.map { try loaded.text($0.tokens) } ?? "") + "\n")
             } else {
-                for h in hypotheses { out.write("\(first + offset) ||| \(loaded.text(h)) ||| \(h.score)\n") }
+                for h in hypotheses { out.write("\(first + offset) ||| \(try loaded.text(h.tokens)) ||| \(h.score)\n") }
             }
         }
     }
+}
+
+/// A line's source ids (nil for a blank line), with a warning naming `place` when cut to `limit`.
+func sourceIDs(_ line: String, _ bundle: ModelBundle, _ limit: InputLengthLimit, _ place: String) throws -> [Int32]? {
+    guard let (ids, originalCount) = try bundle.sourceIDs(line, limit: limit) else { return nil }
+    if let originalCount { warnTruncated(place, originalCount, limit.maxTokens) }
+    return ids
 }
 
 /// Lines of a file, or of stdin when `path` is nil, read as `score` reads them (`Segments.lines`:

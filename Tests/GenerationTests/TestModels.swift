@@ -19,6 +19,20 @@ enum TestModels {
         return c
     }
 
+    /// Marian's kind of encoder-decoder: one embedding for source, target and output, a bias beside
+    /// the tied output layer, SiLU, sinusoids in halves, embeddings × √d.
+    static func makeMarianLike(_ c: inout TransformerConfig) {
+        c.shareEmbeddings = true; c.tieOutput = true; c.outputBias = true
+        c.activation = .silu; c.sinusoidalLayout = .halves; c.scaleEmbedding = true
+    }
+
+    /// Gives a bias (zeros when made) values, so that a test sees whether it is added.
+    static func fill(_ bias: Tensor?, seed: UInt64 = 17) {
+        guard let bias else { return }
+        var g = RandomGenerator(seed: seed)
+        for i in 0..<bias.count { bias.data[i] = g.nextFloat() - 0.5 }
+    }
+
     static func encoderDecoder(_ c: TransformerConfig, seed: UInt64 = 3) throws -> EncoderDecoderModel {
         let m = try EncoderDecoderModel(config: c, seed: seed)
         m.train(false)

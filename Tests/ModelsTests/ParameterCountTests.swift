@@ -37,6 +37,9 @@ final class ParameterCountTests: XCTestCase {
                         c.dModel = 24; c.heads = 4; c.kvHeads = attention == .gqa ? 2 : nil; c.ff = 40
                         c.encoderLayers = 2; c.decoderLayers = 3; c.srcVocab = 50; c.tgtVocab = c.shareEmbeddings ? 50 : 37
                         c.maxLen = 16; c.mlaLatent = 12; c.mlaRopeDim = 4; c.mlaQueryLatent = bias ? 10 : nil
+                        // The parts Hugging Face architectures add (BERT's, Marian's), in one of the two settings.
+                        c.typeVocab = bias ? 2 : 0; c.embeddingNorm = !bias; c.outputTransform = bias
+                        c.outputBias = tie ? true : nil
                         let counted = c.parameterCounts().map { "\($0.component)=\($0.parameters)" }
                         XCTAssertEqual(counted, try built(c), "\(family) \(attention) \(activation) \(norm) \(positional) bias \(bias) tie \(tie)")
                         checked += 1
@@ -45,6 +48,10 @@ final class ParameterCountTests: XCTestCase {
             }
         }
         XCTAssertEqual(checked, 60)
+        var headless = TransformerConfig()
+        headless.family = .encoderOnly; headless.outputHead = false; headless.dModel = 16; headless.heads = 2; headless.ff = 8
+        headless.srcVocab = 30; headless.encoderLayers = 1
+        XCTAssertEqual(headless.parameterCounts().map { "\($0.component)=\($0.parameters)" }, try built(headless))
     }
 
     func testAbsurdConfigsAreClearErrorsBeforeAllocating() throws {

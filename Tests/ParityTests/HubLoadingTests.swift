@@ -111,12 +111,30 @@ final class HubLoadingTests: XCTestCase {
         XCTAssertEqual(m.outputBias?.scalars.allSatisfy { $0 == 0 }, true)
     }
 
-    func testCheckpointFilesOtherThanOneSafetensorsFileAreExplained() throws {
+    func testShardedCheckpointsLoadAndMissingWeightsAreExplained() throws {
+        let reference = try ModelDirectory.load(try copy("llama_mha")).model.module.namedParameters()
+        // The same tensors in two shards with their index, as save_pretrained writes large models.
         let dir = try copy("llama_mha")
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("model.safetensors"))
-        assertLoadFails(dir, mentioning: ["no model.safetensors"])
-        try Data("{}".utf8).write(to: dir.appendingPathComponent("model.safetensors.index.json"))
-        assertLoadFails(dir, mentioning: ["model.safetensors.index.json", "sharded"])
+        let single = dir.appendingPathComponent("model.safetensors")
+        let file = try SafetensorsFile(path: single.path)
+        let names = file.entries.map(\.name)
+        var weightMap: [String: String] = [:]
+        for (k, part) in [names.prefix(names.count / 2), names.dropFirst(names.count / 2)].enumerated() {
+            let shard = "model-0000\(k + 1)-of-00002.safetensors"
+            try SafetensorsWriter.write(try part.map { SafetensorsTensor(name: $0, shape: try file.entry($0).shape, floats: try file.floats($0)) },
+                                        to: dir.appendingPathComponent(shard).path)
+            for n in part { weightMap[n] = shard }
+        }
+        try FileManager.default.removeItem(at: single)
+        try JSONSerialization.data(withJSONObject: ["metadata": [String: Any](), "weight_map": weightMap])
+            .write(to: dir.appendingPathComponent("model.safetensors.index.json"))
+        let sharded = try ModelDirectory.load(dir).model.module.namedParameters()
+        XCTAssertEqual(sharded.map(\.name), reference.map(\.name))
+        for (a, b) in zip(sharded, reference) { XCTAssertEqual(a.tensor.scalars, b.tensor.scalars, a.name) }
+
+        let empty = try copy("llama_mha")
+        try FileManager.default.removeItem(at: empty.appendingPathComponent("model.safetensors"))
+        assertLoadFails(empty, mentioning: ["model.safetensors", "pytorch_model.bin"])
     }
 
     // MARK: config.json
@@ -137,7 +155,8 @@ final class HubLoadingTests: XCTestCase {
     func testOutOfRangeSizesAreRefusedBeforeAllocation() throws {
         let dir = try copy("gpt2")
         for (key, value, words) in [("n_layer", -2, ["n_layer", "negative"]), ("n_head", 5, ["n_head", "divide"]),
-                                    ("n_embd", 1_000_000, ["parameters", "GiB"]), ("n_layer", 100_000_000, ["parameters", "GiB"]),
+                                    ("n_embd", 1_000_000, ["d_model", "largest supported"]), ("n_layer", 100_000_000, ["decoder_layers", "largest supported"]),
+                                    ("n_embd", 65_536, ["parameters", "GB at float32"]),
                                     ("vocab_size", 0, ["vocab_size", "positive"]), ("n_positions", 1 << 40, ["n_positions", "too large"])] as [(String, Int, [String])] {
             let copy = try self.copy("gpt2")
             try setConfig(copy, key, value)

@@ -98,9 +98,10 @@ final class HFParityTests: XCTestCase {
         XCTAssertThrowsError(try Tokenizer.load(fileOrDirectory: dir)) { error in
             XCTAssertTrue("\(error)".contains("looked for tokenizer.json, tokenizer.model"), "\(error)")
         }
-        for name in ["source.spm", "target.spm", "vocab.json"] { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data()) }
+        for name in ["source.spm", "target.spm", "vocab.json"] { _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data()) }
+        // Recognized as Marian, so the error is the SentencePiece reader's about an empty file.
         XCTAssertThrowsError(try Tokenizer.load(fileOrDirectory: dir)) { error in
-            XCTAssertTrue("\(error)".contains("Marian"), "\(error)")
+            XCTAssertTrue("\(error)".contains(".spm") || "\(error)".contains("vocab.json"), "\(error)")
         }
         XCTAssertThrowsError(try Tokenizer.load(fileOrDirectory: dir + "/missing")) { error in
             XCTAssertTrue("\(error)".contains("no such file"), "\(error)")

@@ -41,11 +41,29 @@ final class LoaderFuzzTests: XCTestCase {
         XCTAssertGreaterThan(loaded, 0)
     }
 
+    /// Files saved by transformers often carry padding and truncation settings: they load, and
+    /// encode as without them (commands pad and cut inputs themselves).
+    func testPaddingAndTruncationSettingsAreAccepted() throws {
+        let original = try Data(contentsOf: HFFixtures.directory.appendingPathComponent("bert_uncased.json"))
+        var text = String(decoding: original, as: UTF8.self)
+        text = text.replacingOccurrences(of: #""truncation": null"#, with: #""truncation": {"direction": "Right", "max_length": 8, "strategy": "LongestFirst", "stride": 0}"#)
+        text = text.replacingOccurrences(of: #""padding": null"#, with: #""padding": {"strategy": "BatchLongest", "direction": "Right", "pad_to_multiple_of": null, "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}"#)
+        XCTAssertTrue(text.contains(#""max_length": 8"#) && text.contains("BatchLongest"))
+        let path = NSTemporaryDirectory() + "/padded-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let plain = try Tokenizer(contentsOfFile: HFFixtures.path("bert_uncased.json")), padded = try Tokenizer(contentsOfFile: path)
+        let sentence = "A long sentence with more than eight word pieces in it, surely."
+        XCTAssertEqual(padded.encode(sentence, addSpecial: true), plain.encode(sentence, addSpecial: true))
+        try Data(text.replacingOccurrences(of: #""padding": {"#, with: #""padding": 3, "x": {"#).utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Tokenizer(contentsOfFile: path)) { XCTAssertTrue("\($0)".contains("padding: expected an object or null"), "\($0)") }
+    }
+
     func testErrorsNameTheComponentAndItsPath() throws {
         func load(_ json: String) -> String {
             let path = NSTemporaryDirectory() + "/bad-\(UUID().uuidString).json"
             defer { try? FileManager.default.removeItem(atPath: path) }
-            FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
             do { _ = try Tokenizer(contentsOfFile: path); return "loaded" } catch { return "\(error)".replacingOccurrences(of: path + ": ", with: "") }
         }
         let model = #""model": {"type": "WordLevel", "vocab": {"a": 0, "b": 1}, "unk_token": "a"}"#
@@ -54,7 +72,7 @@ final class LoaderFuzzTests: XCTestCase {
         XCTAssertEqual(load(#"{\#(model), "normalizer": {"type": "Bar"}}"#), #"normalizer: unsupported normalizer type "Bar""#)
         XCTAssertEqual(load(#"{\#(model), "decoder": {"type": "Sequence", "decoders": [{"type": "Baz"}]}}"#), #"decoder.decoders[0]: unsupported decoder type "Baz""#)
         XCTAssertEqual(load(#"{\#(model), "post_processor": {"type": "Qux"}}"#), #"post_processor: unsupported post-processor type "Qux""#)
-        XCTAssertEqual(load(#"{"model": {"type": "Unigram", "vocab": []}}"#), #"model: unsupported model type "Unigram" (supported: BPE, WordPiece, WordLevel)"#)
+        XCTAssertEqual(load(#"{"model": {"type": "Chars", "vocab": []}}"#), #"model: unsupported model type "Chars" (supported: BPE, WordPiece, WordLevel, Unigram)"#)
         XCTAssertTrue(load(#"{\#(model), "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated", "invert": false}}"#)
             .hasPrefix("invalid tokenizer: pre_tokenizer.pattern: regex \"(a\""))
         XCTAssertEqual(load(#"{"model": {"type": "WordLevel", "vocab": {"a": 0, "b": 0}}}"#), #"invalid tokenizer: model: vocab gives id 0 to both "a" and "b""#)

@@ -42,10 +42,13 @@ final class ParityTests: XCTestCase {
 /// Tokenizers our trainers wrote, read back by us, give the ids Hugging Face `tokenizers` gives
 /// for the same files (Fixtures/trained_expected.json, from scripts/trainer_fixtures.py).
 final class TrainedTokenizerParityTests: XCTestCase {
-    func testOurTrainedWordPieceMatchesHuggingFace() throws {
+    func testOurTrainedWordPieceMatchesHuggingFace() throws { try check("ours_wordpiece") }
+
+    func testOurTrainedUnigramMatchesHuggingFace() throws { try check("ours_unigram") }
+
+    private func check(_ name: String) throws {
         let expected = try JSONDecoder().decode(Fixtures.Expected.self,
                                                 from: Data(contentsOf: Fixtures.directory.appendingPathComponent("trained_expected.json")))
-        let name = "ours_wordpiece"
         let want = try XCTUnwrap(expected.tokenizers[name])
         let tokenizer = try Fixtures.tokenizer(name)
         for (n, text) in expected.cases.enumerated() {

@@ -38,6 +38,17 @@ final class RegexTests: XCTestCase {
         XCTAssertEqual(try TokenRegex("(a+)+b").matches(in: input + "b"), [0..<5001])
     }
 
+    func testManyClassesCompileAndMatchAsOne() throws {
+        // Each class is built from its items' bitmaps, so a pattern with thousands of classes
+        // (a fuzzed tokenizer.json's Split) compiles at once, and matches as the single class does.
+        let text = "aBc K k \u{212A} 3 \u{663} _ é Σ σ ς 東 \t\n x😀 Ǆ ǅ ǆ"
+        for item in ["[a-c]", "[^\\s\\d]", "(?i:[k])", "(?i:[^a-z])", "[\\p{Lu}\\p{Nd}_]", "[^\\W]", ".", "[\\h]", "(?i:[σ])", "[[^a][b]]"] {
+            let single = try TokenRegex(item).matches(in: text)
+            let many = try TokenRegex("(?:" + Array(repeating: item, count: 1000).joined(separator: "|") + ")").matches(in: text)
+            XCTAssertEqual(many, single, item)
+        }
+    }
+
     func testBadPatternsAreClearErrors() {
         for (pattern, reason) in [("(ab", "missing \")\""), ("ab)", "unbalanced"), ("[a-", "unterminated"), ("[z-a]", "backwards"),
                                   ("a{3,1}", "backwards"), ("*a", "nothing to repeat"), ("\\p{Nope}", "unknown property"),

@@ -70,7 +70,7 @@ final class TrainingTests: XCTestCase {
         }
         let mystery = try temporaryFile(Array(#"{"model": {"type": "Mystery", "vocab": {}}}"#.utf8))
         XCTAssertThrowsError(try Tokenizer(contentsOfFile: mystery)) { error in
-            XCTAssertEqual(error as? TokenizationError, .unsupported(file: mystery, component: "model: unsupported model type \"Mystery\" (supported: BPE, WordPiece, WordLevel)"))
+            XCTAssertEqual(error as? TokenizationError, .unsupported(file: mystery, component: "model: unsupported model type \"Mystery\" (supported: BPE, WordPiece, WordLevel, Unigram)"))
         }
         let bert = try temporaryFile(Array(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": {"type": "Bert"}}"#.utf8))
         XCTAssertThrowsError(try Tokenizer(contentsOfFile: bert)) { error in

@@ -12,11 +12,18 @@ public enum AttentionLayout: Sendable {
     case headsFirst, tokensFirst
 }
 
-/// What backward needs from a forward pass.
+/// A forward pass: its output, and what backward needs.
 public struct AttentionForward {
     public let output: Tensor
+    public let saved: AttentionSaved
+}
+
+/// What backward needs from a forward pass. Not the output: an autodiff node that keeps this
+/// would otherwise keep its own output alive, a cycle that only backward breaks.
+public struct AttentionSaved {
     /// P before dropout, [B, H, T, S].
     public let weights: Tensor
+    let outputShape: [Int]
     let shape: tk_attention
 }
 
@@ -51,13 +58,13 @@ extension Kernels {
         withExtendedLifetime((q, k, v)) {}
         a.mask = nil
         a.bias = nil
-        return AttentionForward(output: out, weights: weights, shape: a)
+        return AttentionForward(output: out, saved: AttentionSaved(weights: weights, outputShape: out.shape, shape: a))
     }
 
     /// Gradients with respect to Q, K and V (the mask and bias are constants).
     public static func attentionBackward(query q: Tensor, key k: Tensor, value v: Tensor, mask: Tensor?, bias: Tensor?,
-                                         forward f: AttentionForward, dOutput dy: Tensor) -> (Tensor, Tensor, Tensor) {
-        precondition(dy.shape == f.output.shape, "attentionBackward: gradient \(dy.shape) does not match output \(f.output.shape)")
+                                         saved f: AttentionSaved, dOutput dy: Tensor) -> (Tensor, Tensor, Tensor) {
+        precondition(dy.shape == f.outputShape, "attentionBackward: gradient \(dy.shape) does not match output \(f.outputShape)")
         let dq = Tensor(uninitializedShape: q.shape), dk = Tensor(uninitializedShape: k.shape), dv = Tensor(uninitializedShape: v.shape)
         var a = f.shape
         withBroadcastRows(mask, "mask", a) { m, mb, mh, mt in

@@ -1,0 +1,96 @@
+// Parameters and their first values: each layer draws its own (Xavier-uniform weights, normal
+// embeddings, LayerNorm γ = 1 and β = 0), unless a checkpoint is about to supply every value.
+// Then the model is built inside `Module.build(_:values:)`: no random number is drawn, and a
+// weight stored as float32 is used where it lies in the checkpoint's memory-mapped file rather
+// than copied over a random one (PyTorch's `skip_init` / meta device, transformers' `no_init_weights`).
+
+/// How a new parameter is initialized.
+public enum Initializer: Sendable {
+    case normal(std: Float)
+    case uniform(limit: Float)
+    case constant(Float)
+}
+
+/// A trainable parameter tensor of `shape`, initialized as `initializer` says (or taken from the
+/// values being supplied, see `Module.build`).
+public func parameter(_ shape: [Int], _ initializer: Initializer, generator: inout RandomGenerator) -> Tensor {
+    if let supply = ParameterSupply.current { return parameter(supply.next(shape)) }
+    switch initializer {
+    case .normal(let std): return parameter(Tensor.randn(shape, std: std, generator: &generator))
+    case .uniform(let limit): return parameter(Tensor.uniform(shape, low: -limit, high: limit, generator: &generator))
+    case .constant(let value): return parameter(Tensor(repeating: value, shape: shape))
+    }
+}
+
+/// A trainable parameter filled with `value` (norm gains and biases), or supplied.
+public func parameter(_ shape: [Int], filledWith value: Float) -> Tensor {
+    var unused = RandomGenerator(seed: 0)
+    return parameter(shape, .constant(value), generator: &unused)
+}
+
+/// Marks `t` as a trainable parameter.
+public func parameter(_ t: Tensor) -> Tensor {
+    t.requiresGrad = true
+    return t
+}
+
+/// The tensors handed to `parameter(...)` while a model is built for loading: first fresh,
+/// uninitialized ones (a skeleton whose parameter names and shapes the loader reads), then the
+/// loader's tensors in the order the skeleton created them.
+final class ParameterSupply: @unchecked Sendable {
+    @TaskLocal static var current: ParameterSupply?
+
+    private(set) var created: [Tensor] = []
+    private let supplied: [Tensor]?
+    private var index = 0
+
+    init(supplied: [Tensor]? = nil) { self.supplied = supplied }
+
+    func next(_ shape: [Int]) -> Tensor {
+        guard let supplied else {
+            let t = Tensor(uninitializedShape: shape)
+            created.append(t)
+            return t
+        }
+        // Building the same model twice creates the same parameters in the same order.
+        precondition(index < supplied.count && supplied[index].shape == shape, "Module.build: the model created different parameters the second time")
+        defer { index += 1 }
+        return supplied[index]
+    }
+
+    var exhausted: Bool { index == supplied?.count }
+}
+
+extension Module {
+    /// Builds what `make()` returns (`module` says where its parameters are) with parameter
+    /// values from elsewhere. `values` receives every parameter by name with an uninitialized
+    /// tensor of its shape; it fills each of them or returns, by name, a tensor of the same shape
+    /// to use instead (a view of a mapped file). No random number is drawn and no parameter is
+    /// written twice.
+    public static func build<Built>(
+        _ make: () throws -> Built, module: (Built) -> Module,
+        values: ([(name: String, tensor: Tensor)]) throws -> [String: Tensor]
+    ) throws -> Built {
+        let skeleton = ParameterSupply()
+        let first = try ParameterSupply.$current.withValue(skeleton, operation: make)
+        let named = module(first).namedParameters()
+        let replacements = try values(named)
+        if replacements.isEmpty { return first }
+        var byIdentity: [ObjectIdentifier: Tensor] = [:]
+        for (name, t) in named {
+            guard let r = replacements[name] else { continue }
+            precondition(r.shape == t.shape && r.dtype == .float32, "Module.build: '\(name)' replaced by shape \(r.shape), expected \(t.shape)")
+            byIdentity[ObjectIdentifier(t)] = r
+        }
+        let supply = ParameterSupply(supplied: skeleton.created.map { byIdentity[ObjectIdentifier($0)] ?? $0 })
+        let built = try ParameterSupply.$current.withValue(supply, operation: make)
+        precondition(supply.exhausted, "Module.build: the model created fewer parameters the second time")
+        return built
+    }
+
+    /// What `make()` builds with every parameter uninitialized and never written (so never resident):
+    /// a model's structure (parameter names and shapes, which layers pack) without its values.
+    public static func skeleton<Built>(_ make: () throws -> Built) throws -> Built {
+        try ParameterSupply.$current.withValue(ParameterSupply(), operation: make)
+    }
+}
