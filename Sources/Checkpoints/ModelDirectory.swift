@@ -86,7 +86,7 @@ public enum ModelDirectory {
         return try HubModelDirectory.describe(directory).layout
     }
 
-    private static func requireDirectory(_ directory: URL) throws {
+    static func requireDirectory(_ directory: URL) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw ConfigError("model directory \(directory.path) does not exist")

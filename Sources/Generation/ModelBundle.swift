@@ -33,10 +33,11 @@ public final class ModelBundle {
     public let warnings: [String]
 
     /// Loads a model directory, with its tokenizer unless `tokenizer` is false (forward passes on ids),
-    /// its weights in `precision`.
-    public init(directory path: String, tokenizer loadTokenizer: Bool = true, precision: InferencePrecision = .f32) throws {
+    /// its weights in `precision` (nil: the precision they are stored in, `ModelDirectory.storedPrecision`).
+    public init(directory path: String, tokenizer loadTokenizer: Bool = true, precision asked: InferencePrecision? = nil) throws {
         let url = URL(fileURLWithPath: path)
         try ModelBundle.checkLayout(url)
+        let precision = try asked ?? ModelDirectory.storedPrecision(url)
         let loaded = try ModelDirectory.load(url, precision: precision)
         self.precision = precision
         directory = url

@@ -38,13 +38,13 @@ public enum ModelExport {
     public static func write(_ module: Module, config: TransformerConfig, tokenizerDirectory: URL?, to directory: URL,
                              format: ExportFormat, dtype: WeightFormat = .f32) throws -> HubArchitecture? {
         // Refused before anything is written: a config the format cannot hold.
+        if dtype == .int8 && format != .native {
+            throw TrainingError("int8 weights are written in our layout only (--format native); \(format.rawValue) takes f32, f16 or bf16")
+        }
         switch format {
         case .native: break
         case .hf: _ = try HubExport.architecture(for: config)
         case .pytorch: try PyTorchLayout.check(config)
-        }
-        if dtype == .int8 && format != .native {
-            throw TrainingError("int8 weights are written in our layout only (--format native); \(format.rawValue) takes f32, f16 or bf16")
         }
         try checkDestination(directory, format: format)
         let staging = directory.deletingLastPathComponent()

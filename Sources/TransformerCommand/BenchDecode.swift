@@ -49,8 +49,8 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Timed runs.")
     var runs = 5
 
-    @Option(help: "Weights at inference: f32, bf16 or int8.")
-    var precision: InferencePrecision = .f32
+    @Option(help: "Weights at inference: f32, bf16 or int8 (default: f32 for a preset, the precision a --model directory stores).")
+    var precision: InferencePrecision?
 
     static let sourceLength = 32
 
@@ -80,14 +80,16 @@ struct BenchDecode: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let name: (key: String, value: String), encoderDecoder: EncoderDecoderModel
+        let name: (key: String, value: String), encoderDecoder: EncoderDecoderModel, precision: InferencePrecision
         var options = TranslationOptions()
         if let preset {
             name = ("preset", preset.rawValue)
             encoderDecoder = try EncoderDecoderModel(config: Self.config(preset), seed: 1)
+            precision = self.precision ?? .f32
             encoderDecoder.setInferencePrecision(precision, releasingFloatWeights: true)
         } else {
-            let bundle = try ModelBundle(directory: model ?? "", tokenizer: false, precision: precision)
+            let bundle = try ModelBundle(directory: model ?? "", tokenizer: false, precision: self.precision)
+            precision = bundle.precision
             encoderDecoder = try bundle.encoderDecoder(for: "bench decode")
             name = ("model", bundle.directory.lastPathComponent)
             options = bundle.translationDefaults

@@ -44,7 +44,7 @@ struct EmbedCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: InferencePrecision.help)
-    var precision: InferencePrecision = .f32
+    var precision: InferencePrecision?
 
     func validate() throws {
         guard maxInputLength >= 2 && maxInputLength <= 1_000_000 else { throw ValidationError("--max-input-length must be in 2...1000000") }

@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     var output: String?
 
     @Option(help: InferencePrecision.help)
-    var precision: InferencePrecision = .f32
+    var precision: InferencePrecision?
 
     func run() throws {
         let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)

@@ -38,10 +38,12 @@ struct ForwardCommand: ParsableCommand {
     var loss = false
 
     @Option(help: InferencePrecision.help)
-    var precision: InferencePrecision = .f32
+    var precision: InferencePrecision?
 
     func validate() throws {
-        if loss && precision != .f32 { throw ValidationError("--loss takes gradients, which float32 weights give: use --precision f32") }
+        if loss && precision.map({ $0 != .f32 }) == true {
+            throw ValidationError("--loss takes gradients, which float32 weights give: use --precision f32")
+        }
     }
 
     func run() throws {

@@ -46,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: InferencePrecision.help)
-    var precision: InferencePrecision = .f32
+    var precision: InferencePrecision?
 
     func validate() throws {
         if let maxTokens, !(maxTokens >= 0 && maxTokens <= 1_000_000) { throw ValidationError("--max-tokens must be in 0...1000000") }

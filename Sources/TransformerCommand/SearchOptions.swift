@@ -8,7 +8,7 @@ import Generation
 import Models
 
 /// Loads a model directory with its tokenizer (unless `tokenizer` is false) in `precision`, printing its warnings.
-func loadBundle(_ path: String, tokenizer: Bool = true, precision: InferencePrecision = .f32) throws -> ModelBundle {
+func loadBundle(_ path: String, tokenizer: Bool = true, precision: InferencePrecision?) throws -> ModelBundle {
     let bundle = try ModelBundle(directory: path, tokenizer: tokenizer, precision: precision)
     for w in bundle.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
     return bundle

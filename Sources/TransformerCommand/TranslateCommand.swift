@@ -38,7 +38,7 @@ struct TranslateCommand: ParsableCommand {
     var output: String?
 
     @Option(help: InferencePrecision.help)
-    var precision: InferencePrecision = .f32
+    var precision: InferencePrecision?
 
     func validate() throws {
         guard nBest >= 1 else { throw ValidationError("--n-best must be at least 1") }
