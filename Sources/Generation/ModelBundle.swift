@@ -47,6 +47,13 @@ public final class ModelBundle {
         architecture = loaded.architecture
         generation = loaded.generation
         var warnings: [String] = []
+        // Settings of generation_config.json that decoding here does not apply, said rather than dropped silently.
+        if let n = generation.noRepeatNgramSize, n > 0 {
+            warnings.append("generation_config.json sets no_repeat_ngram_size \(n), which is not applied here")
+        }
+        if generation.badWordsIds.contains(where: { $0.count > 1 }) {
+            warnings.append("generation_config.json's bad_words_ids of more than one token are not applied here (single tokens are)")
+        }
         if loadTokenizer {
             let t: Tokenizer
             do { t = try Tokenizer.load(fileOrDirectory: path) } catch {

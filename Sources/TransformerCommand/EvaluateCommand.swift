@@ -12,7 +12,9 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Translate a source file and print BLEU, chrF (sacreBLEU defaults) and tokens/s.",
         discussion: """
-            MODEL is any directory translate takes (ours, or a Hugging Face Marian one, whose generation_config.json             gives the defaults of the search flags left out). Tokens/s counts output tokens (with <eos>) of the best             hypotheses over the decoding time.
+            MODEL is any directory translate takes (ours, or a Hugging Face Marian one, whose generation_config.json \
+            gives the defaults of the search flags left out). Tokens/s counts output tokens (with <eos>) of the best \
+            hypotheses over the decoding time.
             """)
 
     @Option(help: "Model directory (default: the bundled German→English model, \(BundledModel.relativePath)).")
@@ -37,10 +39,7 @@ struct EvaluateCommand: ParsableCommand {
         let options = try search.translationOptions(defaults: loaded.translationDefaults)
         let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: options)
         let sources = try readTextLines(source)
-        guard let referenceData = FileManager.default.contents(atPath: reference) else {
-            throw DecodingCommandError("cannot read reference file '\(reference)'")
-        }
-        let references = try Segments.lines(utf8: referenceData)
+        let references = try readTextLines(reference)
         guard sources.count == references.count else {
             throw DecodingCommandError("'\(source)' has \(sources.count) lines but '\(reference)' has \(references.count)")
         }

@@ -16,16 +16,16 @@ struct ExportCommand: ParsableCommand {
               transformer export runs/multi30k-de-en --out models/de-en --average 5
               transformer export models/de-en --format hf --out hf/de-en
               transformer export models/de-en --out models/de-en-int8 --dtype int8
-            --average N writes the element-wise mean of the last N kept checkpoints, as the paper's
+            --average N writes the element-wise mean of the last N kept checkpoints, as the paper's \
             base models were made (§6.1); keep enough of them with training.keep_last.
-            --format hf writes what Hugging Face transformers loads (AutoModelForSeq2SeqLM,
-            AutoModelForCausalLM, AutoModel, AutoTokenizer): an encoder-decoder as Marian (Post-LN
-            without final norms), a decoder-only model as Llama (positional rope, rms_norm, swiglu,
-            bias false) or GPT-2 (Pre-LN LayerNorm with a final norm), an encoder-only model as BERT
-            (Post-LN with embedding_norm). A config the architecture cannot express is refused,
+            --format hf writes what Hugging Face transformers loads (AutoModelForSeq2SeqLM, \
+            AutoModelForCausalLM, AutoModel, AutoTokenizer): an encoder-decoder as Marian (Post-LN \
+            without final norms), a decoder-only model as Llama (positional rope, rms_norm, swiglu, \
+            bias false) or GPT-2 (Pre-LN LayerNorm with a final norm), an encoder-only model as BERT \
+            (Post-LN with embedding_norm). A config the architecture cannot express is refused, \
             naming the key. --format pytorch writes the torch.nn.Transformer reference layout.
-            --dtype int8 (our layout only) stores each linear and embedding weight as int8 <name> with
-            float32 <name>.scale, one scale per row (max|row| / 127), and every other parameter as
+            --dtype int8 (our layout only) stores each linear and embedding weight as int8 <name> with \
+            float32 <name>.scale, one scale per row (max|row| / 127), and every other parameter as \
             float32; any --precision loads it (f32 and bf16 dequantize).
             """)
 

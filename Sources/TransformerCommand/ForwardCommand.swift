@@ -12,16 +12,16 @@ struct ForwardCommand: ParsableCommand {
         commandName: "forward",
         abstract: "Run a model on token ids and write logits, hidden states (and loss and gradients) to safetensors.",
         discussion: """
-            MODEL is one of our model directories or a Hugging Face one (Marian, GPT-2, BERT, Llama).
-            IN holds int64 token ids. Encoder-decoder: `src` [B,S], `tgt_in` [B,T], and `tgt_out` [B,T] for --loss.
-            Decoder-only and encoder-only: `ids` [B,T], and `targets` [B,T] for --loss. Padding: an optional
-            `attention_mask` [B,S or T] (1 = token, 0 = padding, as transformers takes it) for `src` or `ids`;
-            without one, positions equal to the config's pad_id are padding (none for GPT-2 and Llama).
-            Encoder-only models with token types take an optional `token_type_ids` [B,T] (default 0).
-            OUT receives `hidden` [B,T,d] (the last hidden states; the decoder's, with `encoder_hidden` [B,S,d]
-            beside them) and, where the model has an output layer, `logits` [B,T,V]; with --loss also `loss`
-            (label-smoothed cross-entropy, mean over non-pad targets) and `grad.<name>` for every weight, under
-            the names the weights were loaded with (PyTorch state_dict names for the PyTorch reference layout,
+            MODEL is one of our model directories or a Hugging Face one (Marian, GPT-2, BERT, Llama). \
+            IN holds int64 token ids. Encoder-decoder: `src` [B,S], `tgt_in` [B,T], and `tgt_out` [B,T] for --loss. \
+            Decoder-only and encoder-only: `ids` [B,T], and `targets` [B,T] for --loss. Padding: an optional \
+            `attention_mask` [B,S or T] (1 = token, 0 = padding, as transformers takes it) for `src` or `ids`; \
+            without one, positions equal to the config's pad_id are padding (none for GPT-2 and Llama). \
+            Encoder-only models with token types take an optional `token_type_ids` [B,T] (default 0). \
+            OUT receives `hidden` [B,T,d] (the last hidden states; the decoder's, with `encoder_hidden` [B,S,d] \
+            beside them) and, where the model has an output layer, `logits` [B,T,V]; with --loss also `loss` \
+            (label-smoothed cross-entropy, mean over non-pad targets) and `grad.<name>` for every weight, under \
+            the names the weights were loaded with (PyTorch state_dict names for the PyTorch reference layout, \
             ours otherwise).
             """)
 

@@ -78,8 +78,9 @@ struct ScoreCommand: ParsableCommand {
             throw ScoreError("\(role) file '\(path)' does not exist")
         }
         guard !isDirectory.boolValue else { throw ScoreError("\(role) file '\(path)' is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScoreError("\(role) file '\(path)' cannot be read")
+        let data: Data
+        do { data = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() ?? Data() } catch {
+            throw ScoreError("\(role) file '\(path)' cannot be read: \(error.localizedDescription)")
         }
         do {
             return try Segments.lines(utf8: data)

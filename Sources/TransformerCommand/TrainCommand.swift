@@ -13,8 +13,8 @@ struct TrainCommand: ParsableCommand {
               transformer train --config configs/multi30k-de-en.json
               transformer train --config configs/shakespeare-lm.json --out runs/shakespeare
               transformer train --out runs/shakespeare --resume
-            Data paths in the config are relative to --data-dir. With --resume the run continues from
-            its latest checkpoint exactly as if it had never stopped; without --config it uses the run's
+            Data paths in the config are relative to --data-dir. With --resume the run continues from \
+            its latest checkpoint exactly as if it had never stopped; without --config it uses the run's \
             saved training.json.
             """)
 

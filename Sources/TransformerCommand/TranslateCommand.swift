@@ -11,11 +11,11 @@ struct TranslateCommand: ParsableCommand {
         commandName: "translate",
         abstract: "Translate lines of text (stdin by default) with an encoder-decoder model.",
         discussion: """
-            MODEL is one of our model directories (config.json, weights.safetensors, tokenizer.json) or a Hugging
-            Face Marian one (opus-mt: config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm,
-            vocab.json, generation_config.json). Each input line gives one output line, in order; empty lines stay
-            empty. Sentences are batched by length and decoded with beam search (--beam 1: greedy) until <eos> or
-            --max-length-a·|source| + --max-length-b tokens; a Hugging Face model's generation_config.json gives the
+            MODEL is one of our model directories (config.json, weights.safetensors, tokenizer.json) or a Hugging \
+            Face Marian one (opus-mt: config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm, \
+            vocab.json, generation_config.json). Each input line gives one output line, in order; empty lines stay \
+            empty. Sentences are batched by length and decoded with beam search (--beam 1: greedy) until <eos> or \
+            --max-length-a·|source| + --max-length-b tokens; a Hugging Face model's generation_config.json gives the \
             defaults of the flags left out (num_beams, length_penalty, max_length).
             With --n-best N, each input line gives N lines "INDEX ||| TRANSLATION ||| SCORE" instead.
             Typed at a terminal, each line is translated as soon as it is entered.
@@ -98,6 +98,16 @@ func sourceIDs(_ line: String, _ bundle: ModelBundle, _ limit: InputLengthLimit,
 /// Lines of a file, or of stdin when `path` is nil, read as `score` reads them (`Segments.lines`:
 /// split on newlines, trailing whitespace such as a CR dropped). Bytes that are not UTF-8 are an
 /// error naming the line, rather than replaced by U+FFFD and translated anyway.
+/// Every byte of the file at `path`, read as a stream so that /dev/null, a FIFO or a process
+/// substitution (`--input <(…)`) work as well as a regular file.
+func readAll(_ path: String) throws -> Data {
+    do {
+        return try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() ?? Data()
+    } catch {
+        throw DecodingCommandError("cannot read '\(path)': \(error.localizedDescription)")
+    }
+}
+
 func readTextLines(_ path: String?) throws -> [String] {
     let data: Data
     if let path {
@@ -105,8 +115,7 @@ func readTextLines(_ path: String?) throws -> [String] {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw DecodingCommandError("input file '\(path)' does not exist")
         }
-        guard let contents = FileManager.default.contents(atPath: path) else { throw DecodingCommandError("cannot read '\(path)'") }
-        data = contents
+        data = try readAll(path)
     } else {
         data = FileHandle.standardInput.readDataToEndOfFile()
     }

@@ -163,6 +163,20 @@ final class ModelBundleTests: XCTestCase {
         XCTAssertThrowsError(try EmbeddingSettings.read(directory: dir)) { XCTAssertTrue("\($0)".contains("Dense is not supported"), "\($0)") }
     }
 
+    func testGenerationSettingsNotAppliedAreReported() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marian-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: ModelBundleTests.hub.appendingPathComponent("marian_swish_shared"), to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertEqual(try ModelBundle(directory: dir.path).warnings, [])
+        try Data(#"{"decoder_start_token_id":119,"eos_token_id":0,"pad_token_id":119,"forced_eos_token_id":0,"no_repeat_ngram_size":3,"bad_words_ids":[[119],[5,6]]}"#.utf8)
+            .write(to: dir.appendingPathComponent("generation_config.json"))
+        let b = try ModelBundle(directory: dir.path)
+        XCTAssertEqual(b.warnings.count, 2, "\(b.warnings)")
+        XCTAssertTrue(b.warnings[0].contains("no_repeat_ngram_size 3"))
+        XCTAssertTrue(b.warnings[1].contains("bad_words_ids"))
+        XCTAssertEqual(b.translationDefaults.forcedAtCap, 0)
+    }
+
     // MARK: Every fixture loads, and the wrong family is named
 
     func testEveryHubFixtureLoadsAndDescribesItsParameters() throws {
