@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
     ],
@@ -37,13 +38,16 @@ let package = Package(
         // Search and sampling, and loading a model directory with its tokenizer for every front end.
         .target(name: "Generation", dependencies: ["Models", "Checkpoints", "Tokenization", "JSONText"]),
         .target(name: "Training", dependencies: ["Models", "Checkpoints", "Tokenization", "Evaluation", "Generation"]),
+        // Seeing inside a model: attention maps, positional-encoding figures, and the claims of the
+        // classic explanations as experiments that train and measure.
+        .target(name: "Inspection", dependencies: ["Models", "Tokenization", "Evaluation", "Generation", "Training"]),
         // Each parser of outside input as a function of bytes: what the libFuzzer harnesses
         // (the Fuzz package) fuzz and FuzzTargetsTests replays from the committed corpora.
         .target(name: "FuzzTargets", dependencies: ["JSONText", "Checkpoints", "Tokenization", "Models", "Training"]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
-                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation", "Training", "Generation",
+                "TensorEngine", "Autodiff", "Layers", "Models", "Tokenization", "Checkpoints", "Evaluation", "Training", "Generation", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Checkpoints", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Generation", "Models", "Training", "Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ],
     swiftLanguageModes: [.v5]

@@ -28,6 +28,8 @@ public enum PyTorchLayout {
             (!c.shareEmbeddings, "share_embeddings true: it has separate src_embed and tgt_embed"),
             (!c.tieOutput, "tie_output true: its generator is a Linear of its own"),
             (c.activation != .swiglu, "activation swiglu: its feed-forward is not gated"),
+            (c.scaleAttention, "scale_attention false: nn.MultiheadAttention divides the scores by √d_k"),
+            (c.residual, "residual false: nn.Transformer's layers always add the residual"),
             (!c.embeddingNorm && c.typeVocab == 0 && c.outputHead && !c.outputTransform && c.hasOutputBias,
              "embedding_norm, type_vocab, output_head, output_transform and output_bias must have their defaults"),
         ]

@@ -26,7 +26,9 @@ extension ScaledDotProductAttention {
     /// q: [R, H, T, keyWidth], already scaled by 1/√d_k; query row r reads cache row
     /// `cacheRows[r]` (or r). Returns [R, H, T, valueWidth]. H is a multiple of the cache's heads;
     /// each group of H/H_kv query heads shares one key/value head, as in GQA/MQA (MLA: one head).
-    public static func attend(query q: Tensor, cache: KeyValueCache, cacheRows: [Int]? = nil, mask: CachedAttentionMask) -> Tensor {
+    /// `capture` records the weights [R, H, T, S].
+    public static func attend(query q: Tensor, cache: KeyValueCache, cacheRows: [Int]? = nil, mask: CachedAttentionMask,
+                              capture: AttentionCapture? = nil) -> Tensor {
         let (r, h, t, dk) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let hkv = cache.heads, s = cache.length, dv = cache.valueWidth
         precondition(dk == cache.keyWidth && h % hkv == 0 && (cacheRows?.count ?? r) == r && (cacheRows != nil || cache.rows == r),
@@ -78,6 +80,8 @@ extension ScaledDotProductAttention {
                 for i in 0..<(r * hkv) { block(i) }
             }
         }
+        // The scores, softmaxed in place, are the weights laid out [R, H_kv, group·T, S] = [R, H, T, S].
+        if let capture, s > 0 { capture.record(scores.view([r, h, t, s])) }
         return out
     }
 }

@@ -22,7 +22,8 @@ extension MultiHeadAttention {
         }
         cache.append(keys: k, values: v)
         let mask = CachedAttentionMask(queryOffset: offset, causal: true, alibiSlopes: useALiBi ? ALiBi.slopes(heads: heads) : nil)
-        let y = ScaledDotProductAttention.attend(query: q * (1 / Float(headDimension).squareRoot()), cache: cache, mask: mask)
+        let y = ScaledDotProductAttention.attend(query: q * attention.scale(keyWidth: headDimension), cache: cache, mask: mask,
+                                                 capture: attention.capture)
         return output.inference(MultiHeadAttention.mergeHeads(y))
     }
 
@@ -37,8 +38,8 @@ extension MultiHeadAttention {
     public func step(_ x: Tensor, crossCache: KeyValueCache, sourceRows: [Int], sourcePadding: Tensor?) -> Tensor {
         let q = MultiHeadAttention.splitHeads(query.inference(x), heads)
         let mask = CachedAttentionMask(queryOffset: 0, causal: false, keyPadding: sourcePadding)
-        let y = ScaledDotProductAttention.attend(query: q * (1 / Float(headDimension).squareRoot()), cache: crossCache,
-                                                 cacheRows: sourceRows, mask: mask)
+        let y = ScaledDotProductAttention.attend(query: q * attention.scale(keyWidth: headDimension), cache: crossCache,
+                                                 cacheRows: sourceRows, mask: mask, capture: attention.capture)
         return output.inference(MultiHeadAttention.mergeHeads(y))
     }
 }
@@ -69,7 +70,8 @@ extension MultiHeadLatentAttention {
         let qLatent = byRow(byHead(qParts[0]).matmul(keyUp.weight.view([h, dh, dc])))
         let qFull = Tensor.concat([qLatent, rotary(qParts[1], offset: offset)], axis: -1)
         let mask = CachedAttentionMask(queryOffset: offset, causal: true)
-        let y = ScaledDotProductAttention.attend(query: qFull * (1 / Float(dh + dr).squareRoot()), cache: cache, mask: mask)
+        let y = ScaledDotProductAttention.attend(query: qFull * attention.scale(keyWidth: dh + dr), cache: cache, mask: mask,
+                                                 capture: attention.capture)
         let heads = byRow(byHead(y).matmul(valueUp.weight.view([h, dh, dc]), transposeB: true))
         return output.inference(MultiHeadAttention.mergeHeads(heads))
     }

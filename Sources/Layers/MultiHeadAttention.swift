@@ -17,7 +17,7 @@ public final class MultiHeadAttention: Module {
     public let useALiBi: Bool
 
     public init(dModel: Int, heads: Int, keyValueHeads: Int? = nil, bias: Bool = true,
-                rotary: RotaryPositionalEncoding? = nil, alibi: Bool = false,
+                rotary: RotaryPositionalEncoding? = nil, alibi: Bool = false, scaled: Bool = true,
                 dropout: Dropout, generator: inout RandomGenerator) {
         let kv = keyValueHeads ?? heads
         precondition(dModel % heads == 0 && heads % kv == 0,
@@ -29,7 +29,7 @@ public final class MultiHeadAttention: Module {
         key = Linear(dModel, kv * headDimension, bias: bias, generator: &generator)
         value = Linear(dModel, kv * headDimension, bias: bias, generator: &generator)
         output = Linear(dModel, dModel, bias: bias, generator: &generator)
-        attention = ScaledDotProductAttention(dropout: dropout)
+        attention = ScaledDotProductAttention(dropout: dropout, scaled: scaled)
         self.rotary = rotary
         useALiBi = alibi
         super.init()

@@ -22,7 +22,7 @@ public final class MultiHeadLatentAttention: Module {
     public let rotary: RotaryPositionalEncoding
 
     public init(dModel: Int, heads: Int, latentDimension: Int, ropeDimension: Int, queryLatentDimension: Int?,
-                ropeBase: Float = 10000, dropout: Dropout, generator: inout RandomGenerator) {
+                ropeBase: Float = 10000, scaled: Bool = true, dropout: Dropout, generator: inout RandomGenerator) {
         precondition(dModel % heads == 0 && ropeDimension % 2 == 0 && latentDimension > 0,
                      "MultiHeadLatentAttention: d_model \(dModel), heads \(heads), RoPE dimension \(ropeDimension) do not fit")
         self.heads = heads
@@ -45,7 +45,7 @@ public final class MultiHeadLatentAttention: Module {
         valueUp = Linear(latentDimension, heads * headDimension, bias: false, generator: &generator)
         ropeKey = Linear(dModel, ropeDimension, bias: false, generator: &generator)
         output = Linear(dModel, dModel, bias: false, generator: &generator)
-        attention = ScaledDotProductAttention(dropout: dropout)
+        attention = ScaledDotProductAttention(dropout: dropout, scaled: scaled)
         rotary = RotaryPositionalEncoding(base: ropeBase)
         super.init()
         // Decoding reads the up-projections' weights directly (absorbed), so they stay float32.

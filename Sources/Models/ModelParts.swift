@@ -64,7 +64,8 @@ struct ModelParts {
     }
 
     func addNorm() -> AddAndNorm {
-        AddAndNorm(norm: makeNorm(config.norm, config.dModel, eps: config.layerNormEps), dropout: dropout(), normFirst: config.normFirst)
+        AddAndNorm(norm: makeNorm(config.norm, config.dModel, eps: config.layerNormEps), dropout: dropout(), normFirst: config.normFirst,
+                   residual: config.residual)
     }
 
     func finalNorm() -> (Module & Normalizing)? {
@@ -74,7 +75,7 @@ struct ModelParts {
     func multiHead(keyValueHeads: Int, positional: Bool, generator: inout RandomGenerator) -> MultiHeadAttention {
         MultiHeadAttention(dModel: config.dModel, heads: config.heads, keyValueHeads: keyValueHeads, bias: config.bias,
                            rotary: positional && config.positional == .rope ? RotaryPositionalEncoding(base: config.ropeBase) : nil,
-                           alibi: positional && config.positional == .alibi,
+                           alibi: positional && config.positional == .alibi, scaled: config.scaleAttention,
                            dropout: Dropout(config.attentionDropout ?? config.dropout, source: source), generator: &generator)
     }
 
@@ -87,7 +88,7 @@ struct ModelParts {
         if config.attention == .mla {
             return .latent(MultiHeadLatentAttention(
                 dModel: config.dModel, heads: config.heads, latentDimension: config.mlaLatent, ropeDimension: config.mlaRopeDim,
-                queryLatentDimension: config.mlaQueryLatent, ropeBase: config.ropeBase,
+                queryLatentDimension: config.mlaQueryLatent, ropeBase: config.ropeBase, scaled: config.scaleAttention,
                 dropout: Dropout(config.attentionDropout ?? config.dropout, source: source), generator: &generator))
         }
         return .multiHead(multiHead(keyValueHeads: config.keyValueHeads, positional: true, generator: &generator))

@@ -33,6 +33,10 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     public var activation: Activation = .relu
     public var norm: NormKind = .layerNorm
     public var layerNormEps: Float = 1e-5
+    /// Scores divided by √d_k (the paper, §3.2.1); false leaves them unscaled (an experiment's option).
+    public var scaleAttention = true
+    /// Residual connections around each sublayer (the paper, §3.1); false drops them (an experiment's option).
+    public var residual = true
     /// Pre-LN when true; Post-LN (the paper) when false.
     public var normFirst = false
     /// A norm after each stack. torch.nn.Transformer always has one; Pre-LN needs one.
@@ -79,7 +83,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         case mlaLatent = "mla_latent", mlaRopeDim = "mla_rope_dim", mlaQueryLatent = "mla_query_latent"
         case encoderLayers = "encoder_layers", decoderLayers = "decoder_layers", ff
         case srcVocab = "src_vocab", tgtVocab = "tgt_vocab", activation, norm
-        case layerNormEps = "layer_norm_eps", normFirst = "norm_first", finalNorm = "final_norm"
+        case layerNormEps = "layer_norm_eps", scaleAttention = "scale_attention", residual, normFirst = "norm_first", finalNorm = "final_norm"
         case positional, sinusoidalLayout = "sinusoidal_layout", ropeBase = "rope_base", maxLen = "max_len"
         case dropout, attentionDropout = "attention_dropout", bias, scaleEmbedding = "scale_embedding"
         case embeddingNorm = "embedding_norm", typeVocab = "type_vocab"
@@ -110,6 +114,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         activation = try value(.activation, d.activation)
         norm = try value(.norm, d.norm)
         layerNormEps = try value(.layerNormEps, d.layerNormEps)
+        scaleAttention = try value(.scaleAttention, d.scaleAttention)
+        residual = try value(.residual, d.residual)
         normFirst = try value(.normFirst, d.normFirst)
         finalNorm = try value(.finalNorm, d.finalNorm)
         positional = try value(.positional, d.positional)
@@ -136,7 +142,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
     }
 
-    /// Every key is written, optional ones as null, so a saved config reads back the same.
+    /// Every key is written, optional ones as null, so a saved config reads back the same (the
+    /// experiments' scale_attention and residual only when false: missing, they read back true).
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(family, forKey: .family); try c.encode(dModel, forKey: .dModel); try c.encode(heads, forKey: .heads)
@@ -147,6 +154,9 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(ff, forKey: .ff); try c.encode(srcVocab, forKey: .srcVocab); try c.encode(tgtVocab, forKey: .tgtVocab)
         try c.encode(activation, forKey: .activation); try c.encode(norm, forKey: .norm)
         try c.encode(layerNormEps, forKey: .layerNormEps); try c.encode(normFirst, forKey: .normFirst)
+        // The experiments' options go out only when set, so every other model's config.json keeps its bytes.
+        if !scaleAttention { try c.encode(scaleAttention, forKey: .scaleAttention) }
+        if !residual { try c.encode(residual, forKey: .residual) }
         try c.encode(finalNorm, forKey: .finalNorm); try c.encode(positional, forKey: .positional)
         try c.encode(sinusoidalLayout, forKey: .sinusoidalLayout); try c.encode(ropeBase, forKey: .ropeBase)
         try c.encode(maxLen, forKey: .maxLen); try c.encode(dropout, forKey: .dropout)

@@ -75,6 +75,8 @@ public enum SVGPlot {
         svg += "<path d=\"M\(f(left)),\(f(top))V\(f(top + plotH))H\(f(left + plotW))\" fill=\"none\" stroke=\"black\"/>\n"
         svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text x=\"16\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
+        // The legend's right edge at the plot's, wide enough for the longest name.
+        let legend = left + plotW - 35 - Double(series.map(\.name.count).max() ?? 0) * 6.6
         for (k, s) in series.enumerated() where !s.points.isEmpty {
             let d = s.points.enumerated().map { (i, p) in (i == 0 ? "M" : "L") + "\(f(px(p.x))),\(f(py(p.y)))" }.joined()
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>\n"
@@ -82,8 +84,8 @@ public enum SVGPlot {
                 svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"/>\n"
             }
             let ly = top + 10 + Double(k) * 18
-            svg += "<line x1=\"\(f(left + plotW - 120))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW - 95))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>\n"
-            svg += "<text x=\"\(f(left + plotW - 90))\" y=\"\(f(ly + 4))\">\(escape(s.name))</text>\n"
+            svg += "<line x1=\"\(f(legend))\" y1=\"\(f(ly))\" x2=\"\(f(legend + 25))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>\n"
+            svg += "<text x=\"\(f(legend + 30))\" y=\"\(f(ly + 4))\">\(escape(s.name))</text>\n"
         }
         return svg + "</svg>\n"
     }
