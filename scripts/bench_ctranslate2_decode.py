@@ -6,9 +6,11 @@ sinusoidal positions, untied output projection, ReLU, Post-LN), converts them wi
 converter, and measures decoding tokens/s the way `transformer bench decode` does: source length
 32, exactly --new-tokens output tokens per sentence (min = max decoding length), median of --runs
 timed runs after one warm-up, tokens/s = batch x new tokens / wall time (encoding included).
-Prints one JSON line per case with an "engine" key: ctranslate2 (float32, intra_threads 1 and 2)
-and transformers (torch threads 1 and 2). With --ours PATH it also runs our binary in the same
-session, interleaved, so all numbers share the machine's conditions.
+Prints one JSON line per case with an "engine" key: ctranslate2 (each --compute-types, as
+CTranslate2 names them: float32, int8, int8_float32, bfloat16; intra_threads 1 and 2) and
+transformers (torch threads 1 and 2). With --ours PATH it also runs our binary in the same
+session in each --precisions (f32, bf16, int8), interleaved, so all numbers share the machine's
+conditions.
 
 With --model-dir DIR --ct2-dir CT2_DIR it times a Hugging Face encoder-decoder directory instead
 (ours: `transformer bench decode --model DIR`) against the same model converted by
@@ -22,6 +24,8 @@ output ids ("output_fnv1a"); "same_tokens" says whether CTranslate2's equal ours
     python -m venv venv && venv/bin/pip install torch transformers ctranslate2 sentencepiece
     venv/bin/python scripts/bench_ctranslate2_decode.py --presets tiny small base \
         --ours .build/release/transformer
+    venv/bin/python scripts/bench_ctranslate2_decode.py --compute-types int8 bfloat16 --precisions int8 bf16 \
+        --skip-hf --ours .build/release/transformer
     venv/bin/python scripts/bench_ctranslate2_decode.py --model-dir /work/runs/opus-mt-shape \
         --ct2-dir /work/runs/opus-mt-shape-ct2 --ours .build/release/transformer --rounds 3
 """
@@ -104,8 +108,8 @@ def median_rate(run, batch, new_tokens, runs):
     return statistics.median(rates)
 
 
-def bench_ct2(directory, preset, batch, beam, threads, new_tokens, runs):
-    translator = ctranslate2.Translator(directory, device="cpu", compute_type="float32",
+def bench_ct2(directory, preset, batch, beam, threads, new_tokens, runs, compute_type="float32"):
+    translator = ctranslate2.Translator(directory, device="cpu", compute_type=compute_type,
                                         intra_threads=threads, inter_threads=1)
     vocab = PRESETS[preset][4]
     tokens = [["t%d" % int(i) for i in row] for row in sources(batch, vocab)]
@@ -131,11 +135,12 @@ def bench_hf(model, preset, batch, beam, threads, new_tokens, runs):
     return median_rate(run, batch, new_tokens, runs)
 
 
-def bench_ours(binary, preset, batch, beam, threads, new_tokens, runs):
+def bench_ours(binary, preset, batch, beam, threads, new_tokens, runs, precision="f32"):
     out = subprocess.run([binary, "bench", "decode", "--preset", preset, "--batch", str(batch), "--beam", str(beam),
-                          "--threads", str(threads), "--new-tokens", str(new_tokens), "--runs", str(runs)],
+                          "--threads", str(threads), "--new-tokens", str(new_tokens), "--runs", str(runs),
+                          "--precision", precision],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["tokens_per_s"]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 MASK64 = (1 << 64) - 1
@@ -236,6 +241,10 @@ def main():
     parser.add_argument("--hf-runs", type=int, default=3, help="timed runs for transformers (slow)")
     parser.add_argument("--ours", help="path of our `transformer` binary, to measure it in the same session")
     parser.add_argument("--skip-hf", action="store_true")
+    parser.add_argument("--compute-types", nargs="+", default=["float32"],
+                        choices=["float32", "int8", "int8_float32", "bfloat16"], help="CTranslate2 compute types")
+    parser.add_argument("--precisions", nargs="+", default=["f32"], choices=["f32", "bf16", "int8"],
+                        help="our --precision values")
     parser.add_argument("--model-dir", help="a Hugging Face encoder-decoder directory (instead of the presets)")
     parser.add_argument("--ct2-dir", help="that directory converted by ct2-transformers-converter")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --model-dir")
@@ -253,17 +262,29 @@ def main():
             _Converter(os.path.join(directory, "hf"), model, _Vocabulary(PRESETS[preset][4])).convert(target, quantization=None, force=True)
             for batch, beam in CASES:
                 for threads in args.threads:
-                    results = {}
+                    case = {"preset": preset, "batch": batch, "beam": beam, "threads": threads}
+                    lines = []
                     if args.ours:
-                        results["swift-transformer"] = bench_ours(args.ours, preset, batch, beam, threads,
-                                                                  args.new_tokens, args.runs)
-                    results["ctranslate2"] = bench_ct2(target, preset, batch, beam, threads, args.new_tokens, args.runs)
+                        for precision in args.precisions:
+                            out = bench_ours(args.ours, preset, batch, beam, threads, args.new_tokens, args.runs,
+                                             precision)
+                            lines.append({"engine": "swift-transformer", **case, "precision": precision,
+                                          "tokens_per_s": out["tokens_per_s"],
+                                          "weight_bytes_per_token": out.get("weight_bytes_per_token"),
+                                          "weight_gb_per_s": out.get("weight_gb_per_s")})
+                    for compute_type in args.compute_types:
+                        try:
+                            rate = round(bench_ct2(target, preset, batch, beam, threads, args.new_tokens, args.runs,
+                                                   compute_type), 1)
+                        except ValueError as error:  # e.g. bfloat16 on a CPU backend without it
+                            rate = "unsupported: %s" % error
+                        lines.append({"engine": "ctranslate2", **case, "compute_type": compute_type,
+                                      "tokens_per_s": rate})
                     if not args.skip_hf:
-                        results["transformers"] = bench_hf(model, preset, batch, beam, threads, args.new_tokens,
-                                                           args.hf_runs)
-                    for engine, rate in results.items():
-                        print(json.dumps({"engine": engine, "preset": preset, "batch": batch, "beam": beam,
-                                          "threads": threads, "tokens_per_s": round(rate, 1)}), flush=True)
+                        rate = bench_hf(model, preset, batch, beam, threads, args.new_tokens, args.hf_runs)
+                        lines.append({"engine": "transformers", **case, "tokens_per_s": round(rate, 1)})
+                    for line in lines:
+                        print(json.dumps(line), flush=True)
 
 
 if __name__ == "__main__":

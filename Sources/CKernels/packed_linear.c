@@ -1,9 +1,48 @@
 // Decoding's linear layers, y = x·Wᵀ + b for a few rows x (one per sentence or beam): W is packed
 // once into panels of 64 outputs, so every step streams it in order with no per-call packing;
-// each row block of the panel keeps its outputs in registers while p runs over k. Kernels for
-// AVX-512, AVX2+FMA and portable C, chosen at run time.
-#include "PackedLinear.h"
+// each row block of the panel keeps its outputs in registers while p runs over k. Float32 kernels
+// for AVX-512, AVX2+FMA and portable C, and the level choice that the bfloat16 and int8 kernels
+// (packed_linear_bf16.c, packed_linear_int8.c) share.
+#include "packed_linear_impl.h"
 #include "CKernels.h"
+
+// Feature bits, found once: 1 = BF16, 2 = VNNI, 4 = found.
+static int features(void) {
+    static int found = 0;
+    int f = __atomic_load_n(&found, __ATOMIC_RELAXED);
+    if (f) return f;
+    f = 4;
+#if defined(TK_X86)
+    __builtin_cpu_init();
+    if (tk_simd_level() >= 2 && __builtin_cpu_supports("avx512bf16")) f |= 1;
+    if (tk_simd_level() >= 2 && __builtin_cpu_supports("avx512vnni")) f |= 2;
+#endif
+    __atomic_store_n(&found, f, __ATOMIC_RELAXED);
+    return f;
+}
+
+int tk_cpu_has_avx512_bf16(void) { return (features() & 1) != 0; }
+
+int tk_cpu_has_avx512_vnni(void) { return (features() & 2) != 0; }
+
+static int best_level(void) {
+    int level = tk_simd_level();
+    return level >= 2 && (tk_cpu_has_avx512_bf16() || tk_cpu_has_avx512_vnni()) ? 3 : level;
+}
+
+static int current_level = -1;
+
+int tk_packed_linear_set_level(int level) {
+    int best = best_level();
+    if (level < 0 || level > best) level = best;
+    __atomic_store_n(&current_level, level, __ATOMIC_RELAXED);
+    return level;
+}
+
+int tk_packed_level(void) {
+    int level = __atomic_load_n(&current_level, __ATOMIC_RELAXED);
+    return level >= 0 ? level : tk_packed_linear_set_level(-1);
+}
 
 void tk_pack_linear_panels(const float *w, int64_t n, int64_t k, float *panels) {
     for (int64_t q = 0; q * TK_PANEL < n; q++) {
@@ -18,34 +57,24 @@ void tk_pack_linear_panels(const float *w, int64_t n, int64_t k, float *panels) 
 
 // One panel for rows [0, m): portable C, one row at a time.
 static void panel_generic(int64_t m, int64_t k, const float *x, int64_t ldx, const float *b,
-                          const float *bias, float *y, int64_t ldy, int64_t width) {
+                          const float *bias, float *y, int64_t ldy, int64_t width, int relu) {
     for (int64_t i = 0; i < m; i++) {
         float acc[TK_PANEL];
         for (int64_t c = 0; c < TK_PANEL; c++) acc[c] = bias && c < width ? bias[c] : 0.0f;
         const float *xi = x + i * ldx;
         for (int64_t p = 0; p < k; p++)
             for (int64_t c = 0; c < TK_PANEL; c++) acc[c] = __builtin_fmaf(xi[p], b[p * TK_PANEL + c], acc[c]);
-        for (int64_t c = 0; c < width; c++) y[i * ldy + c] = acc[c];
+        for (int64_t c = 0; c < width; c++) y[i * ldy + c] = tk_relu_if(acc[c], relu);
     }
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-
-#define TK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
-#define TK_AVX2 __attribute__((target("avx2,fma")))
-
-TK_AVX512 static inline __mmask16 lanes16(int64_t n) {
-    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
-
+#if defined(TK_X86)
 // Up to 6 rows × 64 outputs in 24 accumulators; `rows` is a constant where it is inlined.
-TK_AVX512 static inline __attribute__((always_inline)) void block_avx512(
-    int rows, int64_t k, const float *x, int64_t ldx, const float *b, const float *bias, float *y, int64_t ldy,
-    int64_t width) {
+TK_AVX512 TK_INLINE void block_avx512(int rows, int64_t k, const float *x, int64_t ldx, const float *b,
+                                      const float *bias, float *y, int64_t ldy, int64_t width, int relu) {
     __m512 acc[6][4];
     for (int c = 0; c < 4; c++) {
-        __m512 init = bias ? _mm512_maskz_loadu_ps(lanes16(width - 16 * c), bias + 16 * c) : _mm512_setzero_ps();
+        __m512 init = bias ? _mm512_maskz_loadu_ps(tk_lanes16(width - 16 * c), bias + 16 * c) : _mm512_setzero_ps();
         for (int r = 0; r < rows; r++) acc[r][c] = init;
     }
     for (int64_t p = 0; p < k; p++) {
@@ -61,26 +90,22 @@ TK_AVX512 static inline __attribute__((always_inline)) void block_avx512(
         }
     }
     for (int r = 0; r < rows; r++)
-        for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(y + r * ldy + 16 * c, lanes16(width - 16 * c), acc[r][c]);
+        for (int c = 0; c < 4; c++)
+            _mm512_mask_storeu_ps(y + r * ldy + 16 * c, tk_lanes16(width - 16 * c), tk_relu512(acc[r][c], relu));
 }
 
+#define BLOCK_AVX512(rows, i) block_avx512(rows, k, x + (i) * ldx, ldx, b, bias, y + (i) * ldy, ldy, width, relu)
+
 TK_AVX512 static void panel_avx512(int64_t m, int64_t k, const float *x, int64_t ldx, const float *b,
-                                   const float *bias, float *y, int64_t ldy, int64_t width) {
+                                   const float *bias, float *y, int64_t ldy, int64_t width, int relu) {
     int64_t i = 0;
-    for (; i + 6 <= m; i += 6) block_avx512(6, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width);
-    switch (m - i) {
-    case 5: block_avx512(5, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width); break;
-    case 4: block_avx512(4, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width); break;
-    case 3: block_avx512(3, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width); break;
-    case 2: block_avx512(2, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width); break;
-    case 1: block_avx512(1, k, x + i * ldx, ldx, b, bias, y + i * ldy, ldy, width); break;
-    default: break;
-    }
+    for (; i + 6 <= m; i += 6) BLOCK_AVX512(6, i);
+    if (i < m) TK_ROWS_SWITCH(BLOCK_AVX512, (int)(m - i), i)
 }
 
 // One row × 64 outputs in 8 accumulators.
 TK_AVX2 static void panel_avx2(int64_t m, int64_t k, const float *x, int64_t ldx, const float *b,
-                               const float *bias, float *y, int64_t ldy, int64_t width) {
+                               const float *bias, float *y, int64_t ldy, int64_t width, int relu) {
     for (int64_t i = 0; i < m; i++) {
         float init[TK_PANEL], out[TK_PANEL];
         for (int64_t c = 0; c < TK_PANEL; c++) init[c] = bias && c < width ? bias[c] : 0.0f;
@@ -92,33 +117,30 @@ TK_AVX2 static void panel_avx2(int64_t m, int64_t k, const float *x, int64_t ldx
             for (int c = 0; c < 8; c++) acc[c] = _mm256_fmadd_ps(a, _mm256_loadu_ps(b + p * TK_PANEL + 8 * c), acc[c]);
         }
         for (int c = 0; c < 8; c++) _mm256_storeu_ps(out + 8 * c, acc[c]);
-        for (int64_t c = 0; c < width; c++) y[i * ldy + c] = out[c];
+        for (int64_t c = 0; c < width; c++) y[i * ldy + c] = tk_relu_if(out[c], relu);
     }
 }
 #endif
 
-typedef void (*panel_fn)(int64_t, int64_t, const float *, int64_t, const float *, const float *, float *, int64_t, int64_t);
+typedef void (*panel_fn)(int64_t, int64_t, const float *, int64_t, const float *, const float *, float *, int64_t,
+                         int64_t, int);
 
 static panel_fn panel_kernel(void) {
-    static panel_fn chosen = 0;
-    panel_fn known = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (known) return known;
-    panel_fn f = panel_generic;
-#if defined(__x86_64__) || defined(__i386__)
-    int level = tk_simd_level();
-    if (level >= 2) f = panel_avx512;
-    else if (level == 1) f = panel_avx2;
+    int level = tk_packed_level();
+#if defined(TK_X86)
+    if (level >= 2) return panel_avx512;
+    if (level == 1) return panel_avx2;
 #endif
-    __atomic_store_n(&chosen, f, __ATOMIC_RELAXED);
-    return f;
+    (void)level;
+    return panel_generic;
 }
 
 void tk_packed_linear(int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx, const float *panels,
-                      const float *bias, float *y, int64_t ldy, int64_t first, int64_t last) {
+                      const float *bias, float *y, int64_t ldy, int64_t first, int64_t last, int relu) {
     panel_fn kernel = panel_kernel();
     for (int64_t q = first; q < last; q++) {
         int64_t start = q * TK_PANEL;
         int64_t width = n - start < TK_PANEL ? n - start : TK_PANEL;
-        kernel(m, k, x, ldx, panels + start * k, bias ? bias + start : 0, y + start, ldy, width);
+        kernel(m, k, x, ldx, panels + start * k, bias ? bias + start : 0, y + start, ldy, width, relu);
     }
 }

@@ -67,6 +67,16 @@ final class FileBytes: @unchecked Sendable {
         Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
     }
 
+    /// Gives the whole pages inside `range` back to the kernel (a mapping; copies keep theirs). Pages
+    /// of a private mapping that were not written read the file again when touched, so this only
+    /// lowers resident memory: for bytes already copied elsewhere (weights packed while loading).
+    func releasePages(_ range: Range<Int>) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        if end > start { _ = madvise(base + start, end - start, MADV_DONTNEED) }
+    }
+
     /// A storage viewing `byteCount` bytes at `offset` (4-byte aligned, within the file) that keeps
     /// these bytes alive while any tensor uses it.
     func storage(at offset: Int, byteCount: Int) -> Storage {

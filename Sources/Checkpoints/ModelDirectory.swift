@@ -31,16 +31,38 @@ public struct ModelDescription {
 public enum ModelDirectory {
     /// Loads any model directory: ours (config.json in our schema + weights.safetensors) or a Hugging
     /// Face one (config.json with a model_type + model.safetensors). Every command loads through here.
-    public static func load(_ directory: URL) throws -> LoadedModel {
+    /// The model computes in `precision` at inference whatever its weights are stored in; in bfloat16
+    /// or int8 it holds only its packed weights (see `Module.setInferencePrecision`).
+    public static func load(_ directory: URL, precision: InferencePrecision = .f32) throws -> LoadedModel {
         try requireDirectory(directory)
-        if HubModelDirectory.isHub(directory) { return try HubModelDirectory.load(directory) }
+        let loaded = HubModelDirectory.isHub(directory) ? try HubModelDirectory.load(directory) : try loadOurs(directory, precision: precision)
+        if precision != .f32 {
+            // What was not packed while loading (hub and PyTorch-layout weights) packs now.
+            loaded.model.module.setInferencePrecision(precision, releasingFloatWeights: true)
+            BufferPool.shared.trim()  // the released float weights
+        }
+        return loaded
+    }
+
+    /// Our own directory: weights under our names or in the PyTorch reference layout. In bfloat16 or
+    /// int8, weights under our names are packed one layer at a time once the model is built (see
+    /// `packStored`): never all of them in float32 at once, and nothing left viewing the file.
+    private static func loadOurs(_ directory: URL, precision: InferencePrecision) throws -> LoadedModel {
         let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
         let weightsPath = directory.appendingPathComponent("weights.safetensors").path
         let file = try SafetensorsFile(path: weightsPath)
         let layout: WeightLayout = file.header.entry(named: PyTorchLayout.marker) != nil ? .pytorch : .native
+        let packed = precision != .f32 && layout == .native ? try packableParameterNames(config) : []
+        var quantized = Set<String>()
         let model = try AnyTransformerModel(config: config) { params in
-            layout == .pytorch ? try pytorchWeights(file, config: config, for: params) : try nativeWeights(file, for: params)
+            guard layout == .native else { return try pytorchWeights(file, config: config, for: params) }
+            let weights = try nativeWeights(file, for: params, leaving: packed)
+            quantized = weights.quantized
+            // The small rest (biases, norms) copied, so that no tensor keeps the file mapped.
+            return packed.isEmpty ? weights.values : weights.values.mapValues { $0.hasValues ? $0.copy() : $0 }
         }
+        try Int8Weights.checkPackable(quantized, in: model.module, file: file.path)
+        try packStored(packed, from: file, into: model.module, precision: precision)
         model.module.train(false)
         return LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
                            generation: GenerationDefaults(config: config))
@@ -64,30 +86,44 @@ public enum ModelDirectory {
         return try HubModelDirectory.describe(directory).layout
     }
 
-    private static func requireDirectory(_ directory: URL) throws {
+    static func requireDirectory(_ directory: URL) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw ConfigError("model directory \(directory.path) does not exist")
         }
     }
 
-    /// Weights under our names into an existing model (resuming training).
+    /// Weights under our names into an existing model (resuming training); int8 ones dequantized.
     public static func loadNative(_ file: SafetensorsFile, into module: Module) throws {
         let params = module.namedParameters()
-        let values = try nativeWeights(file, for: params)
-        for (name, p) in params { try copy(values[name]!, into: p) }
+        let weights = try nativeWeights(file, for: params)
+        try Int8Weights.checkPackable(weights.quantized, in: module, file: file.path)
+        for (name, p) in params { try copy(weights.values[name]!, into: p) }
     }
 
     /// Weights under our names: every parameter present with its shape, nothing unknown; float32
-    /// ones view the mapped file.
-    static func nativeWeights(_ file: SafetensorsFile, for params: [(name: String, tensor: Tensor)]) throws -> [String: Tensor] {
-        let known = Set(params.map(\.name))
+    /// ones view the mapped file, int8 ones (see `Int8Weights`) are dequantized. The parameters
+    /// named in `leaving` are only checked to be there: a meta tensor stands for each (`packStored`
+    /// reads them). `quantized`: the parameters stored as int8.
+    static func nativeWeights(_ file: SafetensorsFile, for params: [(name: String, tensor: Tensor)], leaving: Set<String> = [])
+        throws -> (values: [String: Tensor], quantized: Set<String>) {
+        let quantized = Set(params.lazy.filter { file.header.entry(named: $0.name)?.dtype == .i8 }.map(\.name))
+        let known = Set(params.map(\.name)).union(quantized.map { $0 + Int8Weights.scaleSuffix })
         if let extra = file.entries.map(\.name).first(where: { !known.contains($0) }) {
             throw CheckpointError.invalidHeader(file: file.path, tensor: extra, reason: "not a parameter of this model's config")
         }
         var values: [String: Tensor] = [:]
-        for (name, p) in params { values[name] = try file.tensor(name, shape: p.shape) }
-        return values
+        for (name, p) in params {
+            if leaving.contains(name) {
+                _ = try file.entry(name)
+                values[name] = Tensor(metaShape: p.shape)
+            } else if quantized.contains(name) {
+                values[name] = try Int8Weights.read(file, name: name, shape: p.shape).dequantized()
+            } else {
+                values[name] = try file.tensor(name, shape: p.shape)
+            }
+        }
+        return (values, quantized)
     }
 
     /// Weights in the PyTorch reference layout, with packed Q/K/V split by rows (in place).
@@ -131,15 +167,24 @@ public enum ModelDirectory {
 
     /// Writes config.json and weights.safetensors atomically, under our names (`.native`) or in the
     /// PyTorch reference layout (`.pytorch`, packed Q/K/V stacked again); copies a tokenizer if given.
+    /// int8 (our layout only) stores linear and embedding weights as `Int8Weights` describes, the rest as F32.
     public static func save(_ module: Module, config: TransformerConfig, to directory: URL,
-                            format: SafetensorsTensor.FloatFormat = .f32, tokenizer: URL? = nil, layout: WeightLayout = .native) throws {
+                            format: WeightFormat = .f32, tokenizer: URL? = nil, layout: WeightLayout = .native) throws {
         let tensors: [SafetensorsTensor]
-        switch layout {
-        case .native:
-            tensors = module.namedParameters().map { SafetensorsTensor(name: $0.name, tensor: $0.tensor, format: format) }
-        case .pytorch:
-            tensors = try pytorchTensors(of: module, config: config).map { SafetensorsTensor(name: $0.0, tensor: $0.1, format: format) }
-        case .hub:
+        switch (layout, format.floatFormat) {
+        case (.native, let float?):
+            tensors = module.namedParameters().map { SafetensorsTensor(name: $0.name, tensor: $0.tensor, format: float) }
+        case (.native, nil):
+            let packable = module.packableLayers()
+            tensors = module.namedParameters().flatMap { name, tensor in
+                packable[ObjectIdentifier(tensor)] != nil
+                    ? Int8Weights.tensors(name: name, weight: tensor) : [SafetensorsTensor(name: name, tensor: tensor, format: .f32)]
+            }
+        case (.pytorch, let float?):
+            tensors = try pytorchTensors(of: module, config: config).map { SafetensorsTensor(name: $0.0, tensor: $0.1, format: float) }
+        case (.pytorch, nil):
+            throw ConfigError("int8 weights are written under our names only, not in the PyTorch reference layout")
+        case (.hub, _):
             throw ConfigError("a Hugging Face directory is written by HubExport")
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -59,6 +59,13 @@ public struct SafetensorsFile: Sendable {
         try stored(name).integers(in: file, as: Int32.self)
     }
 
+    /// Lowers resident memory by the pages of tensor `name` once its values live elsewhere: no
+    /// tensor may view them, and nothing may have written to them (see FileBytes.releasePages).
+    func releasePages(of name: String) throws {
+        let range = try entry(name).byteRange, start = 8 + header.headerLength
+        file.releasePages((start + range.lowerBound)..<(start + range.upperBound))
+    }
+
     func stored(_ name: String) throws -> StoredTensor {
         let entry = try entry(name)
         return StoredTensor(

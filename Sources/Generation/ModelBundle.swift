@@ -1,7 +1,8 @@
 // A model directory with everything needed to run it on text: the model on our layers (our own
 // directories, the PyTorch reference layout, or a Hugging Face one: Marian, GPT-2, BERT, Llama),
 // its tokenizer whatever its kind (tokenizer.json, SentencePiece, a Marian source.spm/target.spm/
-// vocab.json set), and its decoding defaults (generation_config.json for Hugging Face models). Every
+// vocab.json set), and its decoding defaults (generation_config.json for Hugging Face models), in the
+// inference precision asked (float32, bfloat16 or int8 weights, whatever the directory stores). Every
 // command — and any other front end — loads through here, so text is encoded and decoded the same
 // way everywhere.
 import Checkpoints
@@ -24,16 +25,21 @@ public final class ModelBundle {
     /// The Hugging Face architecture of a hub directory; nil for our own.
     public let architecture: HubArchitecture?
     public let generation: GenerationDefaults
+    /// The number format the model's weights compute in (see `ModelDirectory.load`).
+    public let precision: InferencePrecision
     /// The directory's tokenizer; nil only when loaded with `tokenizer: false`.
     public let tokenizer: Tokenizer?
     /// Things the user should know that do not stop loading (a tokenizer whose <eos> is not the model's).
     public let warnings: [String]
 
-    /// Loads a model directory, with its tokenizer unless `tokenizer` is false (forward passes on ids).
-    public init(directory path: String, tokenizer loadTokenizer: Bool = true) throws {
+    /// Loads a model directory, with its tokenizer unless `tokenizer` is false (forward passes on ids),
+    /// its weights in `precision` (nil: the precision they are stored in, `ModelDirectory.storedPrecision`).
+    public init(directory path: String, tokenizer loadTokenizer: Bool = true, precision asked: InferencePrecision? = nil) throws {
         let url = URL(fileURLWithPath: path)
         try ModelBundle.checkLayout(url)
-        let loaded = try ModelDirectory.load(url)
+        let precision = try asked ?? ModelDirectory.storedPrecision(url)
+        let loaded = try ModelDirectory.load(url, precision: precision)
+        self.precision = precision
         directory = url
         config = loaded.config
         model = loaded.model

@@ -17,7 +17,7 @@ public struct DecodingSearchExperiment: Experiment {
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         guard let directory = context.modelDirectory else { throw ExperimentError("this experiment decodes with the bundled model: pass --model DIR") }
-        let bundle = try ModelBundle(directory: directory.path)
+        let bundle = try ModelBundle(directory: directory.path, precision: .f32)
         let model = try bundle.encoderDecoder(for: "the decoding experiment")
         let count = context.quick ? 24 : 500
         let sourceLines = try readLines(try context.dataFile("multi30k/test_2016_flickr.de"), count)

@@ -1,10 +1,17 @@
 // Linear: y = x·Wᵀ + b with W of shape [out, in] (PyTorch's layout), Xavier-uniform init
-// as in the Annotated Transformer unless the model asks for another.
+// as in the Annotated Transformer unless the model asks for another. At inference it may run on a
+// packed copy of W in bfloat16 or int8 (`Module.setInferencePrecision`), and hold only that copy.
 
 public final class Linear: Module {
-    public let weight: Tensor
+    /// [out, in]; a meta tensor (shape, no values) once the layer holds only its packed weight.
+    public private(set) var weight: Tensor
     public let bias: Tensor?
-    /// The weight packed for decoding: made on first use, and again once the weights change.
+    /// The number format of passes that record no gradient; float32 whenever gradients are recorded.
+    public private(set) var precision: InferencePrecision = .f32
+    /// False for a layer whose owner reads its weight directly (MLA's absorbed up-projections): it
+    /// stays float32 whatever the model's inference precision.
+    public var followsInferencePrecision = true
+    /// The weight packed for inference: made on first use, and again once the weights change.
     private var packed: PackedWeight?
 
     /// `initializer`: the weight's first values (default Xavier-uniform).
@@ -18,14 +25,48 @@ public final class Linear: Module {
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight: weight, bias: bias) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if precision != .f32 && !GradMode.isEnabled { return inference(x) }
+        return x.linear(weight: weight, bias: bias)
+    }
 
-    /// x·Wᵀ + b for decoding, through the pre-packed kernel: no gradient, and each row's result
-    /// independent of the rows beside it.
-    public func inference(_ x: Tensor) -> Tensor {
-        if let packed, packed.matches(weight: weight, bias: bias) { return packed.apply(x) }
-        let fresh = PackedWeight(weight: weight, bias: bias)
+    /// x·Wᵀ + b (then max(0, ·) when `relu`) for inference, through the pre-packed kernel in this
+    /// layer's precision: no gradient, and each row's result independent of the rows beside it.
+    public func inference(_ x: Tensor, relu: Bool = false) -> Tensor {
+        packedWeight().apply(x, relu: relu)
+    }
+
+    /// The packed weight in use (packed now if it is missing or stale).
+    public func packedWeight() -> PackedWeight {
+        if let packed, !weight.hasValues || packed.matches(weight: weight, bias: bias) { return packed }
+        let fresh = PackedWeight(weight: weight, bias: bias, precision: precision)
         packed = fresh
-        return fresh.apply(x)
+        return fresh
+    }
+
+    /// Holds `packed` (made with this layer's bias, as it is now) as its weight from now on, in its
+    /// precision, the float weight released: how weights stored in int8 load without a float copy.
+    public func adopt(_ packed: PackedWeight) {
+        precondition(packed.outputs == outFeatures && packed.inputs == inFeatures,
+                     "Linear: packed weight \(packed.outputs)×\(packed.inputs) for a \(outFeatures)×\(inFeatures) layer")
+        self.packed = packed
+        precision = packed.precision
+        weight = Tensor(metaShape: weight.shape)
+    }
+
+    override public var packableWeight: Tensor? { followsInferencePrecision ? weight : nil }
+
+    override public func adoptInferencePrecision(_ precision: InferencePrecision, releasingFloatWeights release: Bool) {
+        guard followsInferencePrecision else { return }
+        if let packed, !weight.hasValues, precision != packed.precision {
+            // Only the packed values are left: go on from them (dequantized).
+            weight = parameter(packed.rows(Tensor(ints: (0..<Int32(outFeatures)).map { $0 }, shape: [outFeatures])))
+        }
+        if precision != self.precision { packed = nil }
+        self.precision = precision
+        if release && precision != .f32 && weight.hasValues {
+            _ = packedWeight()
+            weight = Tensor(metaShape: weight.shape)
+        }
     }
 }

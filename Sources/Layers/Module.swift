@@ -68,6 +68,29 @@ open class Module {
     /// Sets training mode on this module and every submodule.
     public func train(_ on: Bool = true) { for m in modules() { m.training = on } }
 
+    /// Sets the number format in which this module and every submodule compute when no gradient
+    /// is recorded (decoding, `withNoGrad` forward passes): float32, bfloat16 or int8 weights.
+    /// Passes that record gradients always compute in float32. With `releasingFloatWeights`, layers
+    /// packed in bfloat16 or int8 keep only the packed copy (their float weights become meta tensors),
+    /// so the model takes that much less memory but can no longer be trained or saved.
+    public func setInferencePrecision(_ precision: InferencePrecision, releasingFloatWeights: Bool = false) {
+        for m in modules() { m.adoptInferencePrecision(precision, releasingFloatWeights: releasingFloatWeights) }
+    }
+
+    /// What a layer holding weights does with a new inference precision (nothing by default).
+    open func adoptInferencePrecision(_ precision: InferencePrecision, releasingFloatWeights: Bool) {}
+
+    /// The weight this layer packs for inference in bfloat16 or int8 (one row per output or token),
+    /// if it has one: linear layers and embedding tables.
+    open var packableWeight: Tensor? { nil }
+
+    /// Every layer under this module with a packable weight, by the identity of that weight.
+    public func packableLayers() -> [ObjectIdentifier: Module] {
+        var out: [ObjectIdentifier: Module] = [:]
+        for m in modules() { if let w = m.packableWeight { out[ObjectIdentifier(w)] = m } }
+        return out
+    }
+
     /// Clears accumulated gradients.
     public func zeroGrad() { for p in parameters() { p.grad = nil } }
 

@@ -48,6 +48,9 @@ public final class MultiHeadLatentAttention: Module {
         attention = ScaledDotProductAttention(dropout: dropout, scaled: scaled)
         rotary = RotaryPositionalEncoding(base: ropeBase)
         super.init()
+        // Decoding reads the up-projections' weights directly (absorbed), so they stay float32.
+        keyUp.followsInferencePrecision = false
+        valueUp.followsInferencePrecision = false
     }
 
     /// Self-attention over x: [B, T, d_model].

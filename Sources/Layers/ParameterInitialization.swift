@@ -121,4 +121,10 @@ extension Module {
         precondition(supply.exhausted, "Module.build: the model created fewer parameters the second time")
         return built
     }
+
+    /// What `make()` builds with every parameter uninitialized and never written (so never resident):
+    /// a model's structure (parameter names and shapes, which layers pack) without its values.
+    public static func skeleton<Built>(_ make: () throws -> Built) throws -> Built {
+        try ParameterSupply.$current.withValue(ParameterSupply(), operation: make)
+    }
 }

@@ -42,9 +42,10 @@ public final class PositionwiseFeedForward: Module {
         return linear2(dropout(gate.map { h * $0(x) } ?? h))
     }
 
-    /// The same network for decoding (no dropout, no gradient), through the pre-packed kernels.
+    /// The same network for decoding (no dropout, no gradient), through the pre-packed kernels
+    /// (ReLU in the first one's epilogue).
     public func inference(_ x: Tensor) -> Tensor {
-        let h = activation(linear1.inference(x))
+        let h = activation == .relu ? linear1.inference(x, relu: true) : activation(linear1.inference(x))
         return linear2.inference(gate.map { h * $0.inference(x) } ?? h)
     }
 }

@@ -10,7 +10,6 @@ public final class DecoderOnlyModel: Module {
     public let randomSource: RandomSource
     public let outputTransform: PredictionTransform?
     public let outputBias: Tensor?
-    let tiedPacking = TiedOutputPacking()
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -40,8 +39,7 @@ public final class DecoderOnlyModel: Module {
     }
 
     var outputLayer: OutputLayer {
-        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias,
-                    tiedPacking: tiedPacking)
+        OutputLayer(transform: outputTransform, linear: generator, tied: embedding.tokens, tiedBias: outputBias)
     }
 
     /// Output linear layer: [..., d] → logits [..., V].

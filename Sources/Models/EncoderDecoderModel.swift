@@ -16,7 +16,6 @@ public final class EncoderDecoderModel: Module {
     public let outputTransform: PredictionTransform?
     /// The logits bias beside a tied output layer (`output_bias`; Marian's final_logits_bias).
     public let outputBias: Tensor?
-    let tiedPacking = TiedOutputPacking()
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -58,8 +57,7 @@ public final class EncoderDecoderModel: Module {
     }
 
     var outputLayer: OutputLayer {
-        OutputLayer(transform: outputTransform, linear: generator, tiedWeight: targetEmbedding.tokens.weight, tiedBias: outputBias,
-                    tiedPacking: tiedPacking)
+        OutputLayer(transform: outputTransform, linear: generator, tied: targetEmbedding.tokens, tiedBias: outputBias)
     }
 
     /// Output linear layer: [B, T, d] → logits [B, T, V].

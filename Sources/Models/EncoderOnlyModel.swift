@@ -38,7 +38,7 @@ public final class EncoderOnlyModel: Module {
     /// Output layer: [..., d] → token logits [..., V].
     public func project(_ hidden: Tensor) -> Tensor {
         config.requireOutputHead()
-        return OutputLayer(transform: outputTransform, linear: generator, tiedWeight: embedding.tokens.weight, tiedBias: outputBias)(hidden)
+        return OutputLayer(transform: outputTransform, linear: generator, tied: embedding.tokens, tiedBias: outputBias)(hidden)
     }
 
     /// Token logits [B, T, V] at every position.

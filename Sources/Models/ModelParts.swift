@@ -31,7 +31,7 @@ public final class InputEmbedding: Module {
     /// models with token types only) default to type 0 everywhere.
     public func callAsFunction(_ ids: Tensor, offset: Int = 0, typeIds: Tensor? = nil) -> Tensor {
         var x = tokens(ids)
-        if let types { x = x + (typeIds.map { types($0) } ?? types.weight.slice(axis: 0, 0..<1)) }
+        if let types { x = x + types(typeIds ?? Tensor(ints: [0], shape: [1])) }
         if let sinusoidal { x = sinusoidal(x, offset: offset) }
         if let learned { x = learned(x, offset: offset) }
         if let norm { x = norm(x) }

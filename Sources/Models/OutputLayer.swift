@@ -27,33 +27,20 @@ public final class PredictionTransform: Module {
 struct OutputLayer {
     let transform: PredictionTransform?
     let linear: Linear?
-    let tiedWeight: Tensor
+    let tied: TokenEmbedding
     let tiedBias: Tensor?
-    /// Where decoding keeps the tied weights packed (models that decode).
-    var tiedPacking: TiedOutputPacking? = nil
 
-    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding).
+    /// hidden [..., d] → logits [..., V]; `inference` uses the pre-packed kernels (decoding), as do
+    /// passes without gradient in bfloat16 or int8. Tied weights project through the embedding's own
+    /// packed table (one copy serves lookups and logits), the bias added in the kernel's epilogue:
+    /// unpacked, every step of a batch or a beam packed the whole vocabulary × d_model matrix again,
+    /// and a step of one row summed in another order than a step of several.
     func callAsFunction(_ hidden: Tensor, inference: Bool = false) -> Tensor {
         let x = transform.map { inference ? $0.inference(hidden) : $0(hidden) } ?? hidden
         if let linear { return inference ? linear.inference(x) : linear(x) }
-        if inference, let tiedPacking { return tiedPacking.apply(x, weight: tiedWeight, bias: tiedBias) }
-        let logits = x.matmul(tiedWeight, transposeB: true)
+        if inference || (tied.precision != .f32 && !GradMode.isEnabled) { return tied.packedWeight().apply(x, bias: tiedBias) }
+        let logits = x.matmul(tied.weight, transposeB: true)
         return tiedBias.map { logits + $0 } ?? logits
-    }
-}
-
-/// The embedding matrix (and bias) of a tied output layer packed for decoding, as `Linear.inference`
-/// packs its own weight: made on first use, and again once the weights change. Unpacked, every
-/// step of a batch or a beam packed the whole vocabulary × d_model matrix again, and a step of one
-/// row summed in another order than a step of several.
-final class TiedOutputPacking {
-    private var packed: PackedWeight?
-
-    func apply(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        if let packed, packed.matches(weight: weight, bias: bias) { return packed.apply(x) }
-        let fresh = PackedWeight(weight: weight, bias: bias)
-        packed = fresh
-        return fresh.apply(x)
     }
 }
 

@@ -43,6 +43,31 @@ public final class Tensor {
         self.storage = storage
     }
 
+    /// A tensor with a shape and no values, as PyTorch's meta tensors: what a model's float weights
+    /// become once packed for inference in bfloat16 or int8. Its shape still describes the model;
+    /// reading its values stops with a message saying so.
+    public init(metaShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        self.shape = shape
+        dtype = .float32
+        count = Shape.count(shape)
+        storage = Storage(byteCount: 0)
+    }
+
+    /// False for a meta tensor (see `init(metaShape:)`).
+    public var hasValues: Bool { storage.byteCount >= count * dtype.byteSize }
+
+    /// The storage's bytes, checked to hold this tensor's values (kernels that move raw bits use this).
+    public var valueBytes: UnsafeMutableRawPointer {
+        precondition(hasValues, Tensor.metaMessage(shape))
+        return storage.pointer
+    }
+
+    static func metaMessage(_ shape: [Int]) -> String {
+        "Tensor: the values of this \(shape) tensor were released when the model was packed for bfloat16 or int8 "
+            + "inference; load it in float32 (--precision f32) to train it, take gradients or save it"
+    }
+
     public convenience init(zeros shape: [Int], dtype: DType = .float32) {
         self.init(uninitializedShape: shape, dtype: dtype)
         storage.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
@@ -91,6 +116,7 @@ public final class Tensor {
     /// Float32 elements. The pointer is valid while the tensor is alive.
     public var data: UnsafeMutablePointer<Float> {
         precondition(dtype == .float32, "Tensor: float data requested from a \(dtype) tensor")
+        precondition(hasValues, Tensor.metaMessage(shape))
         return storage.pointer.assumingMemoryBound(to: Float.self)
     }
 
@@ -112,19 +138,21 @@ public final class Tensor {
     /// A copy with its own storage, outside any autodiff graph.
     public func copy() -> Tensor {
         let t = Tensor(uninitializedShape: shape, dtype: dtype)
-        t.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+        t.storage.pointer.copyMemory(from: valueBytes, byteCount: count * dtype.byteSize)
         return t
     }
 
     /// The same elements under a new shape, sharing storage (one dimension may be -1).
     public func view(_ newShape: [Int]) -> Tensor {
         let s = shapeChecked { try Shape.reshape(shape, to: newShape) }
+        precondition(hasValues, Tensor.metaMessage(shape))
         return Tensor(viewing: storage, shape: s, dtype: dtype)
     }
 }
 
 extension Tensor: CustomStringConvertible {
     public var description: String {
+        guard hasValues else { return "Tensor(meta, shape: \(shape))" }
         let preview = dtype == .float32
             ? scalars.prefix(8).map { "\($0)" } : intScalars.prefix(8).map { "\($0)" }
         return "Tensor(\(dtype), shape: \(shape), [\(preview.joined(separator: ", "))\(count > 8 ? ", …" : "")])"

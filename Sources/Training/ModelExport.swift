@@ -1,9 +1,9 @@
 // Exporting a model: a training run's checkpoint (or the element-wise mean of its last N
 // checkpoints, as the paper's base models were made, §6.1: "averaging the last 5 checkpoints"),
-// or any loadable model directory, written as a model directory in one of three layouts: ours,
-// Hugging Face transformers' (Marian, GPT-2, Llama or BERT, with the tokenizer files
-// AutoTokenizer reads), or the torch.nn.Transformer reference layout. The directory appears
-// whole: it is written beside its destination and renamed into place.
+// or any loadable model directory, written as a model directory in one of three layouts: ours
+// (weights at f32, f16, bf16 or int8), Hugging Face transformers' (Marian, GPT-2, Llama or BERT,
+// with the tokenizer files AutoTokenizer reads), or the torch.nn.Transformer reference layout. The
+// directory appears whole: it is written beside its destination and renamed into place.
 import Checkpoints
 import Foundation
 import Models
@@ -36,8 +36,11 @@ public enum ModelExport {
     /// for the other formats.
     @discardableResult
     public static func write(_ module: Module, config: TransformerConfig, tokenizerDirectory: URL?, to directory: URL,
-                             format: ExportFormat, dtype: SafetensorsTensor.FloatFormat = .f32) throws -> HubArchitecture? {
+                             format: ExportFormat, dtype: WeightFormat = .f32) throws -> HubArchitecture? {
         // Refused before anything is written: a config the format cannot hold.
+        if dtype == .int8 && format != .native {
+            throw TrainingError("int8 weights are written in our layout only (--format native); \(format.rawValue) takes f32, f16 or bf16")
+        }
         switch format {
         case .native: break
         case .hf: _ = try HubExport.architecture(for: config)
@@ -58,7 +61,7 @@ public enum ModelExport {
             try ModelDirectory.save(module, config: config, to: staging, format: dtype, layout: format == .native ? .native : .pytorch)
             try copyTokenizerFiles(from: tokenizerDirectory, to: staging)
         case .hf:
-            architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype)
+            architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype.floatFormat ?? .f32)
             if let tokenizerDirectory, FileManager.default.fileExists(atPath: tokenizerDirectory.appendingPathComponent("tokenizer.json").path) {
                 for (name, bytes) in try hubTokenizerFiles(tokenizerDirectory.appendingPathComponent("tokenizer.json"), config: config) {
                     try AtomicFile.write(Data(bytes), to: staging.appendingPathComponent(name).path)
@@ -83,7 +86,7 @@ public enum ModelExport {
     /// Exports a model directory (ours, the PyTorch reference layout or a Hugging Face one) again.
     @discardableResult
     public static func export(modelDirectory source: URL, to directory: URL, format: ExportFormat,
-                              dtype: SafetensorsTensor.FloatFormat = .f32) throws -> HubArchitecture? {
+                              dtype: WeightFormat = .f32) throws -> HubArchitecture? {
         let loaded = try ModelDirectory.load(source)
         return try write(loaded.model.module, config: loaded.config, tokenizerDirectory: source, to: directory, format: format, dtype: dtype)
     }
@@ -139,7 +142,7 @@ public enum ModelExport {
 extension RunDirectory {
     /// Writes the weights chosen by `source` to `directory` in `format`; returns the checkpoints used.
     @discardableResult
-    public func exportModel(to directory: URL, format: ExportFormat = .native, dtype: SafetensorsTensor.FloatFormat = .f32,
+    public func exportModel(to directory: URL, format: ExportFormat = .native, dtype: WeightFormat = .f32,
                             source: ExportSource = .best) throws -> [URL] {
         let config = try trainingConfig().model
         let model = try TrainableModel(config: config, seed: 0)

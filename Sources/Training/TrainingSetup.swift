@@ -162,7 +162,7 @@ public enum TrainingSetup {
         trainer.translator = GreedyValidationTranslator()
         if let directory = config.initFrom, !resume {
             let start: ModelBundle
-            do { start = try ModelBundle(directory: directory, tokenizer: false) } catch { throw TrainingError("init_from: \(error)") }
+            do { start = try ModelBundle(directory: directory, tokenizer: false, precision: .f32) } catch { throw TrainingError("init_from: \(error)") }
             try trainer.loadWeights(from: start.model.module)
             log("starting from the weights of \(directory)" + (start.architecture.map { " (\($0.rawValue))" } ?? ""))
         }

@@ -60,7 +60,7 @@ struct AttentionCommand: ParsableCommand {
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
         let path = try model ?? BundledModel.locate()
-        let bundle = try loadBundle(path)
+        let bundle = try loadBundle(path, precision: .f32)
         let maps = try AttentionMaps.capture(bundle: bundle, text: text, maxTokens: maxInputLength)
         let selection = AttentionSelection(site: kind, layer: layer, head: head)
         let data = format == "json"

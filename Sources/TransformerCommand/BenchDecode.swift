@@ -20,7 +20,10 @@ struct BenchDecode: ParsableCommand {
             from the ids 3..<vocabulary other than the pad id. Tokens/s = batch × new tokens / wall time of
             encoding and decoding (median of --runs runs after one warm-up); "cpu_ms_per_token": the process's CPU time (all threads) per
             token, median of the same runs, steadier than tokens/s on a busy machine. "output_fnv1a": FNV-1a 64 of
-            the output ids, sentence after sentence, each id as 4 little-endian bytes.
+            the output ids, sentence after sentence, each id as 4 little-endian bytes. --precision: the weights'
+            number format; "weight_bytes_per_token": the packed weights one decoding step reads (decoder and output
+            layer, not the cross-attention keys and values made once per sentence) over the batch, and
+            "weight_gb_per_s" that times tokens/s: the rate weights stream from memory.
             """)
 
     enum Preset: String, ExpressibleByArgument, CaseIterable { case tiny, small, base }
@@ -45,6 +48,9 @@ struct BenchDecode: ParsableCommand {
 
     @Option(help: "Timed runs.")
     var runs = 5
+
+    @Option(help: "Weights at inference: f32, bf16 or int8 (default: f32 for a preset, the precision a --model directory stores).")
+    var precision: InferencePrecision?
 
     static let sourceLength = 32
 
@@ -74,13 +80,16 @@ struct BenchDecode: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let name: (key: String, value: String), encoderDecoder: EncoderDecoderModel
+        let name: (key: String, value: String), encoderDecoder: EncoderDecoderModel, precision: InferencePrecision
         var options = TranslationOptions()
         if let preset {
             name = ("preset", preset.rawValue)
             encoderDecoder = try EncoderDecoderModel(config: Self.config(preset), seed: 1)
+            precision = self.precision ?? .f32
+            encoderDecoder.setInferencePrecision(precision, releasingFloatWeights: true)
         } else {
-            let bundle = try ModelBundle(directory: model ?? "", tokenizer: false)
+            let bundle = try ModelBundle(directory: model ?? "", tokenizer: false, precision: self.precision)
+            precision = bundle.precision
             encoderDecoder = try bundle.encoderDecoder(for: "bench decode")
             name = ("model", bundle.directory.lastPathComponent)
             options = bundle.translationDefaults
@@ -114,10 +123,11 @@ struct BenchDecode: ParsableCommand {
         }
         let rate = median(measured.map(\.rate)), cpuMilliseconds = 1000 * median(measured.map(\.cpuPerToken))
         let hash = String(Self.fnv1a(output), radix: 16)
+        let bytes = encoderDecoder.decodingWeightBytesPerStep / batch
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         let quotedName = String(decoding: try encoder.encode(name.value), as: UTF8.self)   // a directory's name may hold quotes
-        print(#"{"\#(name.key)":\#(quotedName),"batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"tokens_per_s":\#(String(format: "%.1f", rate)),"cpu_ms_per_token":\#(String(format: "%.2f", cpuMilliseconds)),"output_fnv1a":"\#(hash)"}"#)
+        print(#"{"\#(name.key)":\#(quotedName),"batch":\#(batch),"beam":\#(beam),"threads":\#(ThreadPool.shared.threadCount),"precision":"\#(precision.rawValue)","tokens_per_s":\#(String(format: "%.1f", rate)),"weight_bytes_per_token":\#(bytes),"weight_gb_per_s":\#(String(format: "%.2f", Double(bytes) * rate / 1e9)),"cpu_ms_per_token":\#(String(format: "%.2f", cpuMilliseconds)),"output_fnv1a":"\#(hash)"}"#)
     }
 
     static func sources(batch: Int, config: TransformerConfig) -> [[Int32]] {

@@ -43,6 +43,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision?
+
     func validate() throws {
         guard maxInputLength >= 2 && maxInputLength <= 1_000_000 else { throw ValidationError("--max-input-length must be in 2...1000000") }
         guard batchSize >= 1 && batchSize <= 65536 else { throw ValidationError("--batch-size must be in 1...65536") }
@@ -51,7 +54,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let loaded = try loadBundle(model)
+        let loaded = try loadBundle(model, precision: precision)
         _ = try loaded.encoderOnly(for: "embed")
         var settings = try loaded.embeddingDefaults()
         if let pooling { settings.pooling = pooling }

@@ -31,8 +31,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Also write the translations here.")
     var output: String?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision?
+
     func run() throws {
-        let loaded = try loadBundle(model ?? BundledModel.locate())
+        let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
         let options = try search.translationOptions(defaults: loaded.translationDefaults)
         let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: options)
         let sources = try readTextLines(source)

@@ -37,8 +37,17 @@ struct ForwardCommand: ParsableCommand {
     @Flag(help: "Also compute the loss and every weight's gradient.")
     var loss = false
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision?
+
+    func validate() throws {
+        if loss && precision.map({ $0 != .f32 }) == true {
+            throw ValidationError("--loss takes gradients, which float32 weights give: use --precision f32")
+        }
+    }
+
     func run() throws {
-        let loaded = try loadBundle(model, tokenizer: false)
+        let loaded = try loadBundle(model, tokenizer: false, precision: precision)
         let c = loaded.config
         let file = try SafetensorsFile(path: inputs)
         func ids(_ name: String, vocab: Int) throws -> Tensor {

@@ -47,6 +47,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision?
+
     func validate() throws {
         if let maxTokens, !(maxTokens >= 0 && maxTokens <= 1_000_000) { throw ValidationError("--max-tokens must be in 0...1000000") }
         if let temperature, !(temperature.isFinite && temperature >= 0) { throw ValidationError("--temperature must be a finite number ≥ 0") }
@@ -58,7 +61,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let loaded = try loadBundle(model ?? BundledModel.locate(BundledModel.languageModelPath))
+        let loaded = try loadBundle(model ?? BundledModel.locate(BundledModel.languageModelPath), precision: precision)
         let lm = try loaded.decoderOnly(for: "generate")
         let tokenizer = try loaded.requireTokenizer(for: "generate")
         let limit = InputLengthLimit(maxTokens: maxInputLength)

@@ -48,7 +48,7 @@ struct PositionsCommand: ParsableCommand {
 
     func run() throws {
         let svg = if let model {
-            try PositionFigure.svg(bundle: try loadBundle(model, tokenizer: false), length: length)
+            try PositionFigure.svg(bundle: try loadBundle(model, tokenizer: false, precision: .f32), length: length)
         } else {
             try PositionFigure.svg(kind: kind, dimension: dModel, length: length, heads: heads)
         }

@@ -7,9 +7,9 @@ import Foundation
 import Generation
 import Models
 
-/// Loads a model directory with its tokenizer (unless `tokenizer` is false), printing its warnings.
-func loadBundle(_ path: String, tokenizer: Bool = true) throws -> ModelBundle {
-    let bundle = try ModelBundle(directory: path, tokenizer: tokenizer)
+/// Loads a model directory with its tokenizer (unless `tokenizer` is false) in `precision`, printing its warnings.
+func loadBundle(_ path: String, tokenizer: Bool = true, precision: InferencePrecision?) throws -> ModelBundle {
+    let bundle = try ModelBundle(directory: path, tokenizer: tokenizer, precision: precision)
     for w in bundle.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
     return bundle
 }

@@ -37,12 +37,15 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "Output file (default: stdout).")
     var output: String?
 
+    @Option(help: InferencePrecision.help)
+    var precision: InferencePrecision?
+
     func validate() throws {
         guard nBest >= 1 else { throw ValidationError("--n-best must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try loadBundle(model ?? BundledModel.locate())
+        let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
         let translator = Translator(model: try loaded.encoderDecoder(for: "translate"),
                                     options: try search.translationOptions(defaults: loaded.translationDefaults, nBest: nBest))
         var out = try OutputStream(path: output)

@@ -1,5 +1,5 @@
-// Greedy and beam search: beam 1 equals greedy, batches equal sentences alone, length caps and
-// <eos>, n-best order and finished hypotheses.
+// Greedy and beam search: beam 1 equals greedy, batches equal sentences alone (in float32, bfloat16
+// and int8, on one thread or two), length caps and <eos>, n-best order and finished hypotheses.
 import Foundation
 import XCTest
 import Generation
@@ -10,12 +10,13 @@ final class SearchTests: XCTestCase {
     /// `marian`: Marian's kind (output tied to the shared embedding, a bias beside it, SiLU, halves
     /// sinusoids, scaled embeddings), whose decoding steps go through the packed tied output layer.
     func translator(eosBias: Float = 0, attention: AttentionKind = .mha, positional: PositionalEncodingKind = .sinusoidal,
-                    marian: Bool = false) throws -> Translator {
+                    marian: Bool = false, precision: InferencePrecision = .f32) throws -> Translator {
         var c = TestModels.config(.encoderDecoder, attention: attention, positional: positional)
         c.srcVocab = 24; c.tgtVocab = 24
         if marian { TestModels.makeMarianLike(&c) }
         let model = try TestModels.encoderDecoder(c, seed: 9)
         if marian { TestModels.fill(model.outputBias); model.outputBias?.data[c.eosId] += eosBias } else { model.generator?.bias?.data[c.eosId] += eosBias }
+        model.setInferencePrecision(precision, releasingFloatWeights: true)
         return Translator(model: model)
     }
 
@@ -71,9 +72,15 @@ final class SearchTests: XCTestCase {
     }
 
     func testBatchedEqualsAlone() throws {
+        for precision in InferencePrecision.allCases {
+            try checkBatchedEqualsAlone(precision)
+        }
+    }
+
+    func checkBatchedEqualsAlone(_ precision: InferencePrecision) throws {
         for (attention, positional, marian) in [(AttentionKind.mha, PositionalEncodingKind.sinusoidal, false), (.gqa, .rope, false),
                                                 (.mla, .alibi, false), (.mha, .sinusoidal, true)] {
-            let t = try translator(eosBias: 0, attention: attention, positional: positional, marian: marian)
+            let t = try translator(eosBias: 0, attention: attention, positional: positional, marian: marian, precision: precision)
             t.options.maxLengthB = 2
             let sources = TestModels.sources(lengths, vocab: 24, seed: 4)
             for beam in [1, 3] {
@@ -82,10 +89,28 @@ final class SearchTests: XCTestCase {
                 t.options.batchSize = 8
                 let batched = t.translate(sources)
                 let alone = sources.map { t.translateBatch([$0])[0] }
-                XCTAssertEqual(batched.map { $0.map(\.tokens) }, alone.map { $0.map(\.tokens) }, "\(attention) beam \(beam)")
+                XCTAssertEqual(batched.map { $0.map(\.tokens) }, alone.map { $0.map(\.tokens) }, "\(attention) \(precision) beam \(beam)")
                 for (x, y) in zip(batched.joined(), alone.joined()) { XCTAssertEqual(x.score, y.score, accuracy: 1e-4) }
                 XCTAssertTrue(Set(batched.map { $0[0].tokens.count }).count > 1, "sentences should finish at different steps")
             }
+        }
+    }
+
+    /// Every precision gives bit-identical hypotheses and scores on one thread and on two.
+    func testThreadCountChangesNothing() throws {
+        let saved = ThreadPool.shared.threadCount
+        defer { ThreadPool.shared.threadCount = saved }
+        for precision in InferencePrecision.allCases {
+            let t = try translator(marian: true, precision: precision)
+            t.options.maxLengthB = 4
+            t.options.beamSize = 3
+            let sources = TestModels.sources(lengths, vocab: 24, seed: 5)
+            ThreadPool.shared.threadCount = 1
+            let one = t.translate(sources)
+            ThreadPool.shared.threadCount = 2
+            let two = t.translate(sources)
+            XCTAssertEqual(one.map { $0.map(\.tokens) }, two.map { $0.map(\.tokens) }, "\(precision)")
+            XCTAssertEqual(one.joined().map(\.score.bitPattern), two.joined().map(\.score.bitPattern), "\(precision)")
         }
     }
 

@@ -132,7 +132,7 @@ final class ExportRoundTripTests: XCTestCase {
     func testHalfPrecisionExports() throws {
         let source = ExportRoundTripTests.fixtures.appendingPathComponent("marian_shared_tied")
         let expected = try SafetensorsFile(path: source.appendingPathComponent("expected.safetensors").path)
-        for (dtype, name, tolerance) in [(SafetensorsTensor.FloatFormat.f16, "float16", Float(5e-3)), (.bf16, "bfloat16", 5e-2)] {
+        for (dtype, name, tolerance) in [(WeightFormat.f16, "float16", Float(5e-3)), (.bf16, "bfloat16", 5e-2)] {
             let out = temporaryDirectory()
             try ModelExport.export(modelDirectory: source, to: out, format: .hf, dtype: dtype)
             let config = try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8)

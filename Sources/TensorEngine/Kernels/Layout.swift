@@ -12,8 +12,8 @@ extension Kernels {
         let r = x.rank
         let n = outShape[r - 1], step = strides[r - 1]
         let rows = x.count / max(n, 1)
-        let src = x.storage.pointer.assumingMemoryBound(to: UInt32.self)
-        let dst = out.storage.pointer.assumingMemoryBound(to: UInt32.self)
+        let src = x.valueBytes.assumingMemoryBound(to: UInt32.self)
+        let dst = out.valueBytes.assumingMemoryBound(to: UInt32.self)
         ThreadPool.shared.parallelRanges(rows, grain: max(1, (1 << 14) / max(n, 1))) { range in
             for row in range {
                 var rem = row, off = 0
@@ -35,8 +35,8 @@ extension Kernels {
         let (outer, n, inner) = split3(x.shape, axis: ax)
         var shape = x.shape; shape[ax] = range.count
         let out = Tensor(uninitializedShape: shape, dtype: x.dtype)
-        let src = x.storage.pointer.assumingMemoryBound(to: UInt32.self)
-        let dst = out.storage.pointer.assumingMemoryBound(to: UInt32.self)
+        let src = x.valueBytes.assumingMemoryBound(to: UInt32.self)
+        let dst = out.valueBytes.assumingMemoryBound(to: UInt32.self)
         let len = range.count * inner
         for o in 0..<outer { (dst + o * len).update(from: src + (o * n + range.lowerBound) * inner, count: len) }
         return out
@@ -67,11 +67,11 @@ extension Kernels {
         shape[ax] = xs.reduce(0) { $0 + $1.shape[ax] }
         let out = Tensor(uninitializedShape: shape, dtype: first.dtype)
         let (outer, total, inner) = split3(shape, axis: ax)
-        let dst = out.storage.pointer.assumingMemoryBound(to: UInt32.self)
+        let dst = out.valueBytes.assumingMemoryBound(to: UInt32.self)
         var offset = 0
         for t in xs {
             let len = t.shape[ax] * inner
-            let src = t.storage.pointer.assumingMemoryBound(to: UInt32.self)
+            let src = t.valueBytes.assumingMemoryBound(to: UInt32.self)
             for o in 0..<outer { (dst + o * total * inner + offset).update(from: src + o * len, count: len) }
             offset += len
         }

@@ -7,7 +7,7 @@ extension Kernels {
         precondition(plan.outShape == x.shape, "maskedFill: mask \(mask.shape) does not broadcast to \(x.shape)")
         let out = Tensor(uninitializedShape: x.shape)
         let px = x.data, po = out.data
-        let pm = mask.storage.pointer.assumingMemoryBound(to: UInt32.self)  // 0 bits ⇔ 0 for Float and Int32
+        let pm = mask.valueBytes.assumingMemoryBound(to: UInt32.self)  // 0 bits ⇔ 0 for Float and Int32
         plan.forEachRun { o, xo, mo, n, sx, sm in
             for i in 0..<n { po[o + i] = pm[mo + i * sm] & 0x7FFF_FFFF != 0 ? value : px[xo + i * sx] }
         }
