@@ -86,7 +86,7 @@ enum HubModelDirectory {
         func named(_ n: String) -> String { !prefixed && n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         func unprefixed(_ n: String) -> String { n.hasPrefix(layout.prefix) ? String(n.dropFirst(layout.prefix.count)) : n }
         var known = Set<String>()
-        var plan: [(present: [String], parts: [String], transposed: Bool)] = []
+        var plan: [(present: [String], parts: [(name: String, shape: [Int])], transposed: Bool)] = []
         var values: [String: Tensor] = [:]
         for m in layout.mappings {
             let parts = m.parts.map { name -> Tensor in
@@ -113,7 +113,7 @@ enum HubModelDirectory {
                 throw CheckpointError.invalidShape(file: checkpoint.path, tensor: n,
                                                    reason: "expected \(shape) for this config.json, found \(stored[n] ?? [])")
             }
-            plan.append((present, m.parts, m.transposed))
+            plan.append((present, zip(m.parts, parts).map { ($0, $1.shape) }, m.transposed))
         }
         if let extra = stored.keys.sorted().first(where: { !known.contains($0) && !layout.ignored(unprefixed($0)) }) {
             throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: extra,
@@ -127,8 +127,7 @@ enum HubModelDirectory {
             }
             if transposed && t.rank == 2 { t = Kernels.permute(t, [1, 0]) }
             var offset = 0
-            for name in parts {
-                let shape = params[name]!.shape
+            for (name, shape) in parts {
                 values[name] = parts.count == 1 ? t.view(shape) : t.view(offset: offset, shape: shape)
                 offset += Shape.count(shape)
             }
