@@ -1,5 +1,5 @@
 // Differentiable building blocks of the Transformer: matrix products and linear maps,
-// softmax, fused layer/RMS norms, embedding lookup, masked fill, dropout and the fused
+// softmax, fused layer/RMS norms, batch norm, embedding lookup, masked fill, dropout and the fused
 // label-smoothed cross-entropy. Forward and backward kernels live in TensorEngine.Kernels.
 
 extension Tensor {
@@ -44,6 +44,17 @@ extension Tensor {
     /// RMSNorm over the last axis: x/√(mean(x²) + ε)·γ.
     public func rmsNorm(weight: Tensor?, eps: Float) -> Tensor {
         normalized(weight: weight, bias: nil, eps: eps, rms: true)
+    }
+
+    /// BatchNorm over the rows (every leading axis): each feature normalised by its batch mean and
+    /// variance, (x − μ)/√(σ² + ε)·γ + β; also returns the batch statistics (for running averages).
+    public func batchNorm(weight: Tensor, bias: Tensor, eps: Float) -> (Tensor, BatchStatistics) {
+        let x = self
+        let (y, stats) = Kernels.batchNorm(x, gamma: weight, beta: bias, eps: eps)
+        return (y.recorded("batchNorm", [x, weight, bias]) { dy in
+            let (dx, dg, db) = Kernels.batchNormBackward(x: x, gamma: weight, stats: stats, dy: dy)
+            return [dx, dg, db]
+        }, stats)
     }
 
     private func normalized(weight: Tensor?, bias: Tensor?, eps: Float, rms: Bool) -> Tensor {

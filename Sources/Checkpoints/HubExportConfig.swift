@@ -32,6 +32,7 @@ struct HubExportPlan {
                                 "no Hugging Face architecture this package writes has it")
         try unsupported.require(c.scaleAttention, "scale_attention", "false", "every Hugging Face architecture divides the scores by √d_k")
         try unsupported.require(c.residual, "residual", "false", "every Hugging Face architecture has residual connections")
+        try unsupported.require(!c.lengthHead, "length_head", "true", "no Hugging Face architecture has a length predictor")
         switch c.family {
         case .encoderDecoder: architecture = .marianMT
         case .decoderOnly: architecture = c.positional == .rope ? (c.outputHead ? .llamaForCausalLM : .llama) : (c.outputHead ? .gpt2LMHead : .gpt2)

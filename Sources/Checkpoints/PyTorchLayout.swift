@@ -30,6 +30,7 @@ public enum PyTorchLayout {
             (c.activation != .swiglu, "activation swiglu: its feed-forward is not gated"),
             (c.scaleAttention, "scale_attention false: nn.MultiheadAttention divides the scores by √d_k"),
             (c.residual, "residual false: nn.Transformer's layers always add the residual"),
+            (!c.lengthHead, "length_head true: nn.Transformer has no length predictor"),
             (!c.embeddingNorm && c.typeVocab == 0 && c.outputHead && !c.outputTransform && c.hasOutputBias,
              "embedding_norm, type_vocab, output_head, output_transform and output_bias must have their defaults"),
         ]

@@ -110,7 +110,7 @@ public struct BeamSearch: Sendable {
                     let z = logits.data + (firstRow + b) * v
                     // Suppressed ids, <eos> before the minimum length and, at the cap, all but a forced token get probability 0.
                     let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize,
-                                         blocking: length <= stopping.minLength ? eos : nil,
+                                         blocking: stopping.blocksEOS(length: length, sentence: sentence) ? eos : nil,
                                          forcing: stopping.forced(length: length, sentence: sentence))
                     for (id, logit) in Kernels.top(2 * beamSize, z, v) where logit > -.infinity {
                         candidates.append(Candidate(parent: b, token: id, logProbability: beam.logProbability + (logit - lse)))

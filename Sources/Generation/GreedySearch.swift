@@ -35,7 +35,7 @@ public enum GreedySearch {
                 // Suppressed ids, <eos> before the minimum length and, at the cap, all but a forced token get probability 0.
                 let length = results[sentence].tokens.count + 1
                 let lse = normaliser(z, v, suppressing: suppressed, renormalize: renormalize,
-                                     blocking: length <= stopping.minLength ? eos : nil,
+                                     blocking: stopping.blocksEOS(length: length, sentence: sentence) ? eos : nil,
                                      forcing: stopping.forced(length: length, sentence: sentence))
                 let token = Kernels.top(1, z, v)[0].id
                 results[sentence].tokens.append(Int32(token))

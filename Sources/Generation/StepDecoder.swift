@@ -67,12 +67,20 @@ public struct StoppingCriteria: Sendable {
     public var minLength: Int
     public var maxLengths: [Int]
     public var forcedAtCap: Int32?
+    /// A minimum length of each sentence's own, beside `minLength` (a predicted length's window).
+    public var minLengths: [Int]?
 
-    public init(eos: Int32, minLength: Int = 0, maxLengths: [Int], forcedAtCap: Int32? = nil) {
+    public init(eos: Int32, minLength: Int = 0, maxLengths: [Int], forcedAtCap: Int32? = nil, minLengths: [Int]? = nil) {
         self.eos = eos
         self.minLength = minLength
         self.maxLengths = maxLengths
         self.forcedAtCap = forcedAtCap
+        self.minLengths = minLengths
+    }
+
+    /// Whether <eos> may not be the `length`-th token of a sentence (too few tokens before it).
+    func blocksEOS(length: Int, sentence: Int) -> Bool {
+        length <= Swift.max(minLength, minLengths?[sentence] ?? 0)
     }
 
     /// The token forced as the `length`-th of a sentence, if any.

@@ -23,6 +23,10 @@ public struct TranslationOptions: Sendable {
     /// The last token when a translation reaches its length cap (transformers' forced_eos_token_id).
     public var forcedAtCap: Int32?
     public var batchSize = 32
+    /// With a model that has a length head: the translation ends within this many tokens of the
+    /// predicted length (<eos> is blocked before, and forced at, the window's ends); nil stops at
+    /// <eos> or the cap as usual.
+    public var lengthWindow: Int?
 
     public init() {}
 }
@@ -70,11 +74,18 @@ public final class Translator {
         let pad = Int32(model.config.padId ?? 0)
         let ids = trimmed.flatMap { $0 + [Int32](repeating: pad, count: width - $0.count) }
         let padding = Tensor(trimmed.flatMap { s in (0..<width).map { $0 < s.count ? Float(0) : 1 } }, shape: [trimmed.count, width])
-        let stopping = StoppingCriteria(eos: Int32(model.config.eosId), minLength: options.minLength,
+        let eos = Int32(model.config.eosId)
+        var stopping = StoppingCriteria(eos: eos, minLength: options.minLength,
                                         maxLengths: trimmed.map { maxLength(sourceLength: $0.count) }, forcedAtCap: options.forcedAtCap)
         let start = Int32(model.config.startId)
         return withNoGrad {
             let (memory, _) = model.encode(Tensor(ints: ids, shape: [trimmed.count, width]), padding: padding)
+            if let window = options.lengthWindow, let predicted = model.predictLengths(memory: memory, padding: padding) {
+                // Lengths count the <eos>: it comes within `window` tokens of the predicted length, never past the cap.
+                stopping.maxLengths = zip(stopping.maxLengths, predicted).map { min($0, max(1, $1 + window)) }
+                stopping.minLengths = zip(stopping.maxLengths, predicted).map { min($0, $1 - window) - 1 }
+                stopping.forcedAtCap = eos
+            }
             let state = model.startDecoding(memory: memory, sourcePadding: padding,
                                             capacity: (stopping.maxLengths.max() ?? 0) + 1)
             if options.beamSize == 1 {

@@ -95,9 +95,13 @@ public enum Experiments {
     public static let all: [Experiment] = [
         SinusoidalPositionsExperiment(),
         ScaledAttentionExperiment(),
-        ParallelDecodingExperiment(),
+        NormKindExperiment(),
         NormPlacementExperiment(),
         ResidualConnectionsExperiment(),
+        CacheQualityExperiment(),
+        ExposureBiasExperiment(),
+        WhenToStopExperiment(),
+        ParallelDecodingExperiment(),
         DecodingSearchExperiment(),
     ]
 

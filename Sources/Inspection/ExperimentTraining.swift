@@ -37,6 +37,8 @@ struct TrainingOutcome {
     var bleu = Double.nan
     /// Updates skipped because the loss or a gradient was not finite.
     var skipped = 0
+    /// The trained model, in inference mode (nil if the run diverged).
+    var model: EncoderDecoderModel?
 
     var diverged: Bool { skipped > 0 || !validLoss.isFinite }
 }
@@ -54,8 +56,10 @@ enum ExperimentTraining {
     /// Trains `model` for `steps` updates of about `maxTokens` target tokens at learning rate
     /// `peak`, reached by a linear warm-up over `warmup` updates (0: from the first update), and
     /// measures it.
+    /// `configure` changes anything else in the training config (scheduled sampling, say).
     static func run(_ model: TransformerConfig, data: ExperimentData, steps: Int, maxTokens: Int, warmup: Int,
-                    peak: Double = 1e-3, seed: UInt64 = 1, log: (String) -> Void) throws -> TrainingOutcome {
+                    peak: Double = 1e-3, seed: UInt64 = 1, configure: (inout TrainingConfig) -> Void = { _ in },
+                    log: (String) -> Void) throws -> TrainingOutcome {
         var config = TrainingConfig()
         config.model = model
         config.model.family = .encoderDecoder
@@ -74,6 +78,7 @@ enum ExperimentTraining {
         config.schedule.kind = "constant"
         config.schedule.warmup = warmup
         config.schedule.peakLR = peak
+        configure(&config)
         try config.model.validate()
         let trainer = try Trainer(config: config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: nil)
         var outcome = TrainingOutcome()
@@ -90,6 +95,7 @@ enum ExperimentTraining {
         if let v = try trainer.validate() { outcome.validLoss = v.loss }
         if case .encoderDecoder(let m) = trainer.model, outcome.validLoss.isFinite {
             m.train(false)
+            outcome.model = m
             let hypotheses = withNoGrad { GreedyValidationTranslator().translate(data.valid.examples.map(\.source), model: m) }
             outcome.bleu = try BLEU.corpusScore(hypotheses: hypotheses.map { data.tokenizer.decode($0) },
                                                 references: [data.valid.examples.map { data.tokenizer.decode($0.target) }]).score

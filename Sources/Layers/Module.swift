@@ -94,8 +94,8 @@ open class Module {
     /// Clears accumulated gradients.
     public func zeroGrad() { for p in parameters() { p.grad = nil } }
 
-    /// Number of scalar parameters.
-    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+    /// Number of scalar parameters (BatchNorm's running averages, saved but never trained, are not counted).
+    public var parameterCount: Int { parameters().filter(\.requiresGrad).reduce(0) { $0 + $1.count } }
 }
 
 /// A random stream shared by the dropout layers of one model, so one seed fixes every mask

@@ -1,7 +1,8 @@
 // The "Norm" of Add & Norm: LayerNorm (the paper), y = (x − μ)/√(σ² + ε)·γ + β, or
-// RMSNorm, y = x/√(mean(x²) + ε)·γ, over the model dimension.
+// RMSNorm, y = x/√(mean(x²) + ε)·γ, over the model dimension; or, to compare, BatchNorm over the
+// batch's tokens (BatchNorm.swift).
 
-public enum NormKind: String, Codable, Sendable { case layerNorm = "layer_norm", rmsNorm = "rms_norm" }
+public enum NormKind: String, Codable, Sendable { case layerNorm = "layer_norm", rmsNorm = "rms_norm", batchNorm = "batch_norm" }
 
 public final class LayerNorm: Module {
     public let weight: Tensor
@@ -36,6 +37,7 @@ public func makeNorm(_ kind: NormKind, _ dimension: Int, eps: Float) -> Module &
     switch kind {
     case .layerNorm: return LayerNorm(dimension, eps: eps)
     case .rmsNorm: return RMSNorm(dimension, eps: eps)
+    case .batchNorm: return BatchNorm(dimension, eps: eps)
     }
 }
 

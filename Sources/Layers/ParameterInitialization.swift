@@ -62,6 +62,14 @@ public func parameter(_ shape: [Int], filledWith value: Float) -> Tensor {
     return parameter(shape, .constant(value), generator: &unused)
 }
 
+/// A tensor saved with the parameters but never trained (BatchNorm's running averages): filled
+/// with `value`, or supplied like the parameters when a model is built for loading.
+public func statistic(_ shape: [Int], filledWith value: Float) -> Tensor {
+    let t = ParameterSupply.current?.next(shape) ?? Tensor(repeating: value, shape: shape)
+    t.requiresGrad = false
+    return t
+}
+
 /// Marks `t` as a trainable parameter.
 public func parameter(_ t: Tensor) -> Tensor {
     t.requiresGrad = true

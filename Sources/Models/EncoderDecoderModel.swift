@@ -16,6 +16,8 @@ public final class EncoderDecoderModel: Module {
     public let outputTransform: PredictionTransform?
     /// The logits bias beside a tied output layer (`output_bias`; Marian's final_logits_bias).
     public let outputBias: Tensor?
+    /// The output-length classifier (`length_head`).
+    public let lengthPredictor: LengthPredictor?
 
     public init(config: TransformerConfig, seed: UInt64 = 0) throws {
         try config.validate()
@@ -34,6 +36,7 @@ public final class EncoderDecoderModel: Module {
         generator = parts.outputLinear(generator: &g)
         outputTransform = parts.outputTransform(generator: &g)
         outputBias = parts.tiedOutputBias()
+        lengthPredictor = config.lengthHead ? LengthPredictor(dModel: config.dModel, maxLength: config.maxLen, generator: &g) : nil
         super.init()
     }
 
@@ -77,6 +80,15 @@ public final class EncoderDecoderModel: Module {
     /// Every layer runs on the non-padding positions only (see `TokenRows`); the logits and
     /// gradients are those of the padded computation.
     public func targetLogits(source: Tensor, targetIn: Tensor, targets: Tensor) -> (logits: Tensor, targets: Tensor) {
+        let out = trainingOutputs(source: source, targetIn: targetIn, targets: targets, lengths: false)
+        return (out.logits, out.targets)
+    }
+
+    /// `targetLogits`, and with `lengths` and a length head, that head's cross-entropy against the
+    /// batch's target lengths (counting <eos>) — what training adds to the loss.
+    public func trainingOutputs(source: Tensor, targetIn: Tensor, targets: Tensor, lengths: Bool = true)
+        -> (logits: Tensor, targets: Tensor, lengthLoss: Tensor?)
+    {
         let pad = config.padId
         let sourceTokens = TokenRows(source, padId: pad), targetTokens = TokenRows(targetIn, padId: pad, keepingFirst: true)
         func packed(_ x: Tensor, _ rows: TokenRows?) -> Tensor { rows.map { $0.gather(x) } ?? x }
@@ -86,7 +98,30 @@ public final class EncoderDecoderModel: Module {
         let hidden = decoder(packed(targetEmbedding(targetIn), targetTokens), selfMask: selfMask, memory: memory,
                              memoryMask: AttentionMask(keyPadding: sourcePadding), rows: targetTokens, memoryRows: sourceTokens)
         let kept = targetRows(hidden, targets: targets, padId: pad, rows: targetTokens)
-        return (project(kept.hidden), kept.targets)
+        var lengthLoss: Tensor?
+        if lengths, let head = lengthPredictor {
+            let pooling = LengthPredictor.pooling(positions: TokenRows.positions(source, padId: pad), batch: source.shape[0],
+                                                  length: source.shape[1], packed: sourceTokens != nil)
+            lengthLoss = head(memory: memory, pooling: pooling)
+                .crossEntropy(targets: LengthPredictor.lengths(targets: targets, padId: pad, maxLength: config.maxLen))
+        }
+        return (project(kept.hidden), kept.targets, lengthLoss)
+    }
+
+    /// The length head's most probable target length (counting <eos>) for each sentence of an
+    /// encoder output [B, S, d] with its padding mask [B, S] (1 = padding); nil without a head.
+    public func predictLengths(memory: Tensor, padding: Tensor?) -> [Int]? {
+        guard let head = lengthPredictor else { return nil }
+        let (b, s) = (memory.shape[0], memory.shape[1])
+        let mask = padding?.scalars
+        let real = (0..<(b * s)).compactMap { i -> Int32? in (mask?[i] ?? 0) == 0 ? Int32(i) : nil }
+        let logits = withNoGrad { head(memory: memory, pooling: LengthPredictor.pooling(positions: real, batch: b, length: s, packed: false)) }
+        let v = logits.shape[1], x = logits.scalars
+        return (0..<b).map { r in
+            var best = 0
+            for k in 1..<v where x[r * v + k] > x[r * v + best] { best = k }
+            return best
+        }
     }
 
     /// Label-smoothed cross-entropy over non-pad targets (mean).

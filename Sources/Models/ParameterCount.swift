@@ -14,7 +14,7 @@ extension TransformerConfig {
         }
         let d = dModel, b = bias
         func linear(_ i: Int, _ o: Int, bias: Bool) -> Int { i * o + (bias ? o : 0) }
-        let norm = self.norm == .layerNorm ? 2 * d : d
+        let norm = self.norm == .rmsNorm ? d : 2 * d   // BatchNorm's running averages are not parameters
         let multiHead = 2 * linear(d, d, bias: b) + 2 * linear(d, keyValueHeads * headDimension, bias: b)
         let latent: Int = {
             let qWidth = heads * (headDimension + mlaRopeDim)
@@ -65,6 +65,7 @@ extension TransformerConfig {
             encoder()
         }
         output()
+        if lengthHead && family == .encoderDecoder { add("lengthPredictor.classifier", linear(d, maxLen, bias: true)) }
         return out.map { (component: $0.0, parameters: $0.1) }
     }
 

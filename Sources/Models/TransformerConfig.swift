@@ -80,6 +80,10 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     public var suppressedIds: [Int] = []
     public var labelSmoothing: Float = 0.1
     public var initialization: InitializationScheme = .xavier
+    /// A length-prediction head on the pooled encoder output (encoder-decoder only; see `LengthPredictor`),
+    /// trained jointly with weight `length_loss_weight`; decoding may then stop at the predicted length.
+    public var lengthHead = false
+    public var lengthLossWeight: Float = 0.1
 
     public init() {}
 
@@ -96,6 +100,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         case outputTransform = "output_transform", outputBias = "output_bias"
         case padId = "pad_id", bosId = "bos_id", eosId = "eos_id", decoderStartId = "decoder_start_id"
         case suppressedIds = "suppressed_ids", labelSmoothing = "label_smoothing", initialization
+        case lengthHead = "length_head", lengthLossWeight = "length_loss_weight"
     }
 
     /// Missing keys take the defaults above; unknown keys are ignored.
@@ -146,6 +151,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         suppressedIds = try value(.suppressedIds, d.suppressedIds)
         labelSmoothing = try value(.labelSmoothing, d.labelSmoothing)
         initialization = try value(.initialization, d.initialization)
+        lengthHead = try value(.lengthHead, d.lengthHead)
+        lengthLossWeight = try value(.lengthLossWeight, d.lengthLossWeight)
     }
 
     /// Every key is written, optional ones as null, so a saved config reads back the same (the
@@ -177,6 +184,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
         // Written only when it is not the default, so configs saved before the key existed keep their bytes.
         if initialization != .xavier { try c.encode(initialization, forKey: .initialization) }
+        if lengthHead { try c.encode(lengthHead, forKey: .lengthHead); try c.encode(lengthLossWeight, forKey: .lengthLossWeight) }
     }
 
     /// Key/value heads actually used by multi-head attention.
@@ -227,6 +235,8 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1) (got \(dropout))")
         try require((attentionDropout ?? 0) >= 0 && (attentionDropout ?? 0) < 1, "attention_dropout must be in [0, 1)")
         try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1)")
+        try require(!lengthHead || family == .encoderDecoder, "length_head needs an encoder-decoder (it reads the encoder output)")
+        try require(lengthLossWeight >= 0 && lengthLossWeight.isFinite, "length_loss_weight must not be negative")
         try require(positional != .rope || headDimension % 2 == 0, "positional rope needs an even head dimension (got \(headDimension))")
         try require(ropeBase > 1, "rope_base must be > 1")
         try require(typeVocab >= 0, "type_vocab must not be negative (got \(typeVocab))")

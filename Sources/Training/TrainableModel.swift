@@ -49,15 +49,19 @@ public enum TrainableModel {
     }
 
     /// Logits [N, V] at the batch's N non-pad target positions, with those targets: what the loss
-    /// needs, without sending padding rows through the output layer.
-    public func targetLogits(_ batch: TrainingBatch, targetIn: Tensor? = nil) -> (logits: Tensor, targets: Tensor) {
+    /// needs, without sending padding rows through the output layer; and the length head's loss
+    /// when the model has one and `lengths` is set.
+    public func targetLogits(_ batch: TrainingBatch, targetIn: Tensor? = nil, lengths: Bool = false)
+        -> (logits: Tensor, targets: Tensor, lengthLoss: Tensor?)
+    {
         let input = targetIn ?? batch.targetIn
         switch self {
         case .encoderDecoder(let m):
             guard let source = batch.source else { preconditionFailure("an encoder-decoder batch needs source ids") }
-            return m.targetLogits(source: source, targetIn: input, targets: batch.targetOut)
+            return m.trainingOutputs(source: source, targetIn: input, targets: batch.targetOut, lengths: lengths)
         case .decoderOnly(let m):
-            return m.targetLogits(input, targets: batch.targetOut)
+            let out = m.targetLogits(input, targets: batch.targetOut)
+            return (out.logits, out.targets, nil)
         }
     }
 

@@ -149,8 +149,10 @@ public final class Trainer {
                 module.train(true)
                 input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
             }
-            let out = model.targetLogits(batch, targetIn: input)
-            let l = model.loss(logits: out.logits, targets: out.targets)
+            let out = model.targetLogits(batch, targetIn: input, lengths: true)
+            var l = model.loss(logits: out.logits, targets: out.targets)
+            // The length head learns beside the translation (`length_head`); its loss is part of the step's.
+            if let lengthLoss = out.lengthLoss { l = l + lengthLoss * config.model.lengthLossWeight }
             let weight = Float(batch.targetTokens) / Float(total)
             loss += Double(l.item()) * Double(weight)
             if l.item().isFinite { l.backward(Tensor(scalar: weight)) }

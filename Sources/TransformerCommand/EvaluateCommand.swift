@@ -36,8 +36,9 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
-        let options = try search.translationOptions(defaults: loaded.translationDefaults)
-        let translator = Translator(model: try loaded.encoderDecoder(for: "evaluate"), options: options)
+        let model = try loaded.encoderDecoder(for: "evaluate")
+        let options = try search.translationOptions(defaults: loaded.translationDefaults, model: model)
+        let translator = Translator(model: model, options: options)
         let sources = try readTextLines(source)
         let references = try readTextLines(reference)
         guard sources.count == references.count else {

@@ -42,6 +42,12 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "Longest source in tokens (with <eos>); longer lines are cut to it, with a warning naming the line.")
     var maxInputLength = InputLengthLimit.defaultTokens
 
+    @Option(help: """
+        For a model trained with a length head (length_head): end each translation within this many tokens \
+        of the length the head predicts (0: exactly that length) instead of waiting for <eos>.
+        """)
+    var lengthWindow: Int?
+
     @Option(help: "Threads (default: TRANSFORMER_THREADS or the core count).")
     var threads: Int?
 
@@ -57,10 +63,11 @@ struct SearchOptions: ParsableArguments {
         if let maxLengthA, !(maxLengthA.isFinite && maxLengthA >= 0 && maxLengthA <= 1000) { throw ValidationError("--max-length-a must be in [0, 1000]") }
         if let maxLengthB, !(maxLengthB >= 0 && maxLengthB <= 1_000_000) { throw ValidationError("--max-length-b must be in [0, 1000000]") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
+        if let lengthWindow, !(0...1000).contains(lengthWindow) { throw ValidationError("--length-window must be in 0...1000") }
     }
 
-    /// The model's defaults with the flags given on top.
-    func translationOptions(defaults: TranslationOptions, nBest: Int = 1) throws -> TranslationOptions {
+    /// The model's defaults with the flags given on top, for `model`.
+    func translationOptions(defaults: TranslationOptions, nBest: Int = 1, model: EncoderDecoderModel) throws -> TranslationOptions {
         if let threads { ThreadPool.shared.threadCount = threads }
         var o = defaults
         if let beam { o.beamSize = beam }
@@ -72,6 +79,12 @@ struct SearchOptions: ParsableArguments {
         o.batchSize = batchSize
         guard nBest <= o.beamSize else { throw ValidationError("--n-best (\(nBest)) must be at most the beam size (\(o.beamSize))") }
         o.nBest = nBest
+        if let lengthWindow {
+            guard model.lengthPredictor != nil else {
+                throw DecodingCommandError("--length-window needs a model trained with a length head (length_head in its config); this one has none")
+            }
+            o.lengthWindow = lengthWindow
+        }
         return o
     }
 }

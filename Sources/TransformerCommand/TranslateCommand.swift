@@ -46,8 +46,8 @@ struct TranslateCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try loadBundle(model ?? BundledModel.locate(), precision: precision)
-        let translator = Translator(model: try loaded.encoderDecoder(for: "translate"),
-                                    options: try search.translationOptions(defaults: loaded.translationDefaults, nBest: nBest))
+        let model = try loaded.encoderDecoder(for: "translate")
+        let translator = Translator(model: model, options: try search.translationOptions(defaults: loaded.translationDefaults, nBest: nBest, model: model))
         var out = try OutputStream(path: output)
         if input == nil && isatty(0) != 0 {
             var index = 0

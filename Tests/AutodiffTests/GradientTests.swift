@@ -132,6 +132,16 @@ final class GradientTests: XCTestCase {
         assertGradients([rand([3, 6], -2, 2), rand([6], 0.5, 1.5)]) { x in x[0].rmsNorm(weight: x[1], eps: 1e-6) }
     }
 
+    func testBatchNorm() {
+        // Statistics over the rows: each output depends on every row of its feature.
+        assertGradients([rand([5, 4], -2, 2), rand([4], 0.5, 1.5), rand([4])]) { x in
+            x[0].batchNorm(weight: x[1], bias: x[2], eps: 1e-5).0
+        }
+        assertGradients([rand([2, 3, 6], -2, 2), rand([6], 0.5, 1.5), rand([6])], h: 5e-3) { x in
+            x[0].batchNorm(weight: x[1], bias: x[2], eps: 1e-5).0 * 2
+        }
+    }
+
     func testEmbedding() {
         let ids = Tensor(ints: [0, 3, 3, 1, 0, 2], shape: [2, 3])
         assertGradients([rand([4, 5])]) { x in x[0].gather(ids: ids) }

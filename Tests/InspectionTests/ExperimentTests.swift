@@ -70,4 +70,42 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(bleu.first?.count, 3)
         XCTAssertGreaterThan(bleu[0][0], 10, "the bundled model translates the written sentences")
     }
+
+    func testCacheQualityTrainsEveryAttentionKind() throws {
+        let (result, numbers) = try run("cache-quality")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        let runs = try XCTUnwrap(numbers["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.map { $0["kv_cache_bytes_per_token"] as? Double }, [2048, 1024, 512, 384],
+                       "2 layers × (2 × kv heads × 32) floats; MLA: 2 × (32 + 16)")
+        for r in runs { XCTAssertGreaterThan(try XCTUnwrap(r["decoding_tokens_per_second"] as? Double), 0) }
+    }
+
+    func testExposureBiasMeasuresBothTrainings() throws {
+        let (result, numbers) = try run("exposure-bias")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        let runs = try XCTUnwrap(numbers["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 2)
+        for r in runs {
+            let losses = try XCTUnwrap(r["valid_loss_by_own_token_rate"] as? [Double])
+            XCTAssertEqual(losses.count, 4)
+            XCTAssertTrue(losses.allSatisfy(\.isFinite))
+        }
+    }
+
+    func testLayerOrBatchNormShowsTheBatchDependence() throws {
+        let (result, numbers) = try run("layer-or-batch-norm")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        let runs = try XCTUnwrap(numbers["runs"] as? [[String: Any]])
+        let shifts = runs.map { $0["batch_shift"] as? Double ?? .nan }
+        XCTAssertLessThan(shifts[0], 1e-5, "LayerNorm: a sentence's output is its own")
+        XCTAssertGreaterThan(shifts[1], 1e-3, "BatchNorm: it moves with the batch")
+    }
+
+    func testWhenToStopDecodesThreeWays() throws {
+        let (result, numbers) = try run("when-to-stop")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        let ways = try XCTUnwrap(numbers["ways"] as? [[String: Any]])
+        XCTAssertEqual(ways.count, 3)
+        XCTAssertNotNil(numbers["head_exact"] as? Double)
+    }
 }
