@@ -45,12 +45,14 @@ enum GemmPacked {
         return best
     }
 
-    /// Rows per block that give every thread at least four blocks. Threads take blocks as they
-    /// finish, so when a thread starts late or is slowed by other work, the others wait at the
-    /// end only for the block it is on: in a small product (768 rows: four blocks of 196 on two
-    /// threads) one late block was a quarter of the call. Large products keep `rowBlock`'s size.
+    /// Rows per block that give every thread at least four blocks of at least two strips.
+    /// Threads take blocks as they finish, so when a thread starts late or is slowed by other
+    /// work, the others wait at the end only for the block it is on: in a small product (768 rows:
+    /// four blocks of 196 on two threads) one late block was a quarter of the call. Large products
+    /// keep `rowBlock`'s size; products too short for such blocks keep theirs too (split by columns).
     static func itemRows(m: Int, mr: Int, threads: Int) -> Int {
-        threads <= 1 ? Int.max : roundUp(max(1, (m + 4 * threads - 1) / (4 * threads)), mr)
+        guard threads > 1, m >= 8 * threads * mr else { return Int.max }
+        return roundUp((m + 4 * threads - 1) / (4 * threads), mr)
     }
 
     @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
