@@ -30,14 +30,18 @@ public struct AttentionMask {
         let b = keyPadding?.shape[0] ?? 1
         let rows = causal ? t : 1
         let out = Tensor(zeros: [b, 1, rows, s])
-        for bi in 0..<b {
-            for i in 0..<rows {
-                let row = out.data + (bi * rows + i) * s
-                if let pad = keyPadding {
-                    precondition(pad.shape == [b, s], "AttentionMask: key padding \(pad.shape) does not match \(s) keys")
-                    for j in 0..<s { row[j] = pad.data[bi * s + j] }
+        let o = out.data
+        if let pad = keyPadding {
+            precondition(pad.shape == [b, s], "AttentionMask: key padding \(pad.shape) does not match \(s) keys")
+            let p = pad.data
+            for bi in 0..<b { for i in 0..<rows { (o + (bi * rows + i) * s).update(from: p + bi * s, count: s) } }
+        }
+        if causal {
+            for bi in 0..<b {
+                for i in 0..<rows where queryOffset + i + 1 < s {
+                    let first = max(0, queryOffset + i + 1)
+                    (o + (bi * rows + i) * s + first).update(repeating: 1, count: s - first)
                 }
-                if causal { for j in 0..<s where j > queryOffset + i { row[j] = 1 } }
             }
         }
         return out

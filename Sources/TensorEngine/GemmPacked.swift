@@ -45,6 +45,16 @@ enum GemmPacked {
         return best
     }
 
+    /// Rows per block that give every thread at least four blocks of at least two strips.
+    /// Threads take blocks as they finish, so when a thread starts late or is slowed by other
+    /// work, the others wait at the end only for the block it is on: in a small product (768 rows:
+    /// four blocks of 196 on two threads) one late block was a quarter of the call. Large products
+    /// keep `rowBlock`'s size; products too short for such blocks keep theirs too (split by columns).
+    static func itemRows(m: Int, mr: Int, threads: Int) -> Int {
+        guard threads > 1, m >= 8 * threads * mr else { return Int.max }
+        return roundUp((m + 4 * threads - 1) / (4 * threads), mr)
+    }
+
     @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
 
     /// C = alpha·A·B + bias + beta·C for m×k `a`, k×n `b` and n floats of `bias` (added to every
@@ -63,7 +73,7 @@ enum GemmPacked {
                          threads: threads)
             return
         }
-        let mc = rowBlock(m: m, target: mcTarget, mr: mr, threads: threads)
+        let mc = min(rowBlock(m: m, target: mcTarget, mr: mr, threads: threads), itemRows(m: m, mr: mr, threads: threads))
         let mBlocks = (m + mc - 1) / mc
         let kcMax = min(k, kc)
         let stream = streamsC(m: m, n: n)

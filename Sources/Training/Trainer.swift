@@ -171,7 +171,8 @@ public final class Trainer {
             state.badSteps = 0
             state.tokens += total
         }
-        module.zeroGrad()
+        // The optimizer's list is every parameter: no walk of the module tree (reflection) per step.
+        for p in params { p.grad = nil }
         return StepResult(step: skipped ? state.step + 1 : state.step, loss: loss, gradientNorm: norm,
                           learningRate: lr, targetTokens: total, skipped: skipped)
     }

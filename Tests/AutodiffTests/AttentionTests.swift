@@ -76,8 +76,21 @@ final class AttentionTests: XCTestCase {
         }
     }
 
-    func checkFusedEqualsComposed(b: Int, h: Int, hkv: Int, t: Int, s: Int, dk: Int, dv: Int, label: String = "") {
-        let m = mask(batch: b, t: t, s: s, padded: [0, 3, 6], causal: false)
+    /// Causal masks: the kernels stop each query row at its last visible key (forward, dQ) and
+    /// each key's column sums at its first visible query row (dK, dV), on every SIMD level.
+    func testFusedEqualsComposedOpsCausalAtEveryLevel() {
+        let best = tk_row_kernels_set_level(-1)
+        defer { _ = tk_row_kernels_set_level(-1) }
+        for level in 0...best {
+            XCTAssertEqual(tk_row_kernels_set_level(level), level)
+            checkFusedEqualsComposed(b: 3, h: 2, hkv: 1, t: 37, s: 37, dk: 20, dv: 33, causal: true, label: "level \(level)")
+            checkFusedEqualsComposed(b: 3, h: 4, hkv: 2, t: 5, s: 21, dk: 8, dv: 16, causal: true, label: "level \(level)")
+        }
+    }
+
+    func checkFusedEqualsComposed(b: Int, h: Int, hkv: Int, t: Int, s: Int, dk: Int, dv: Int, causal: Bool = false,
+                                  label: String = "") {
+        let m = mask(batch: b, t: t, s: s, padded: [0, 3, 6], causal: causal)
         let bias = rand([1, h, t, s])
         for layout in [AttentionLayout.headsFirst, .tokensFirst] {
             let q = rand([b, h, t, dk]), k = rand([b, hkv, s, dk]), v = rand([b, hkv, s, dv]), dy = rand([b, h, t, dv])

@@ -14,7 +14,7 @@ extension Kernels {
 
     /// Reduces `axis`, which stays in the result with size 1.
     public static func reduce(_ x: Tensor, axis: Int, kind: ReduceKind) -> Tensor {
-        let ax = shapeChecked { try Shape.axis(axis, rank: x.rank, op: "reduce(\(kind))") }
+        let ax = shapeChecked { try Shape.axis(axis, rank: x.rank, op: "reduce(\(kind.rawValue))") }
         let (outer, n, inner) = split3(x.shape, axis: ax)
         if kind == .max {
             precondition(n > 0, "max: cannot reduce an empty axis of shape \(x.shape)")
@@ -61,7 +61,7 @@ extension Kernels {
     /// Gradient of a one-axis reduction: dy (axis kept as 1) spread back over `x`'s shape.
     /// For max, the whole gradient goes to the first maximal element.
     public static func reduceBackward(_ x: Tensor, y: Tensor, dy: Tensor, axis: Int, kind: ReduceKind) -> Tensor {
-        let ax = shapeChecked { try Shape.axis(axis, rank: x.rank, op: "reduce(\(kind))") }
+        let ax = shapeChecked { try Shape.axis(axis, rank: x.rank, op: "reduce(\(kind.rawValue))") }
         let (outer, n, inner) = split3(x.shape, axis: ax)
         let dx = Tensor(uninitializedShape: x.shape)
         let g = dy.data, d = dx.data, px = x.data, py = y.data
