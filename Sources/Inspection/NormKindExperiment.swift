@@ -41,8 +41,10 @@ public struct NormKindExperiment: Experiment {
                        points: zip(r.outcome.steps, r.outcome.losses).map { (Double($0), $1) })
         }, width: 520, height: 380)
         let shifts = SVGPlot.chart(title: "How much a sentence's output depends on its batch", xLabel: "1: other sentences short vs long   2: training vs inference",
-                                   yLabel: "relative change of its logits", series: runs.enumerated().map { i, r in
-            PlotSeries(name: r.norm == .layerNorm ? "LayerNorm" : "BatchNorm", color: colors[i], points: [(1, r.batchShift), (2, r.inferenceShift)])
+                                   yLabel: "relative change of its logits", series: runs.enumerated().flatMap { i, r in
+            // Two separate measurements: points, not a line between them.
+            [PlotSeries(name: r.norm == .layerNorm ? "LayerNorm" : "BatchNorm", color: colors[i], points: [(1, r.batchShift)]),
+             PlotSeries(name: "", color: colors[i], points: [(2, r.inferenceShift)])]
         }, width: 520, height: 380)
         let figure = try context.figure("layer-or-batch-norm.svg", SVGHeatMap.combine([curves, shifts],
                                                                                         title: "LayerNorm or BatchNorm (\(steps) updates of ~\(maxTokens) target tokens)", columns: 2))

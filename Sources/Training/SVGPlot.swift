@@ -77,13 +77,17 @@ public enum SVGPlot {
         svg += "<text x=\"16\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
         // The legend's right edge at the plot's, wide enough for the longest name.
         let legend = left + plotW - 35 - Double(series.map(\.name.count).max() ?? 0) * 6.6
-        for (k, s) in series.enumerated() where !s.points.isEmpty {
+        // A series without a name (a second set of points of a named one) has no legend entry.
+        var entries = 0
+        for s in series where !s.points.isEmpty {
             let d = s.points.enumerated().map { (i, p) in (i == 0 ? "M" : "L") + "\(f(px(p.x))),\(f(py(p.y)))" }.joined()
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>\n"
             if s.points.count == 1, let p = s.points.first {
                 svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"/>\n"
             }
-            let ly = top + 10 + Double(k) * 18
+            guard !s.name.isEmpty else { continue }
+            let ly = top + 10 + Double(entries) * 18
+            entries += 1
             svg += "<line x1=\"\(f(legend))\" y1=\"\(f(ly))\" x2=\"\(f(legend + 25))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>\n"
             svg += "<text x=\"\(f(legend + 30))\" y=\"\(f(ly + 4))\">\(escape(s.name))</text>\n"
         }
