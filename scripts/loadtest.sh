@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 export SENTENCES=${SENTENCES:-../shared/data/multi30k/test_2016_flickr.de}
-bin=.build/release
+bin=${BIN:-.build/release}
 work=$(mktemp -d)
 "$bin/transformer-serve" --port 0 > "$work/server.log" 2>&1 &
 pid=$!

@@ -172,7 +172,7 @@ function draw() {
   const weight = (i, j) => which === "mean" ? heads.reduce((a, h) => a + h[i][j], 0) / heads.length : heads[parseInt(which)][i][j];
   $("axes").textContent = "rows: " + current.query_axis + " · columns: " + current.key_axis + " · darker is more attention";
   const cell = Math.max(14, Math.min(34, Math.floor(640 / Math.max(cols, 1))));
-  const measure = (labels) => Math.min(160, 8 + 7 * Math.max(1, ...labels.map((l) => l.length)));
+  const measure = (labels) => Math.min(160, 12 + 8 * Math.max(1, ...labels.map((l) => l.length)));
   const left = measure(current.query_tokens), top = measure(current.key_tokens);
   const width = left + cols * cell + 4, height = top + rows * cell + 4;
   const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -62,7 +62,7 @@ final class GenerationStreamTests: XCTestCase {
         let refused = try HTTP.post("/v1/generate", port: server.port, json: #"{"prompt": "a", "max_tokens": 5}"#)
         XCTAssertEqual(refused.status, 429, refused.text)
         XCTAssertEqual(refused.headers["retry-after"], "1")
-        shutdown(first.fd, Int32(SHUT_RDWR))
+        first.disconnect()
         // The generation notices at its next write and frees the slot.
         var status = 0
         for _ in 0..<100 {
@@ -75,7 +75,9 @@ final class GenerationStreamTests: XCTestCase {
 
     /// SIGTERM: the request in flight is answered, new connections are refused, the process exits 0.
     func testSIGTERMDrainsAndExitsZero() throws {
-        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
+        // The test bundle is built beside the products (.build/release).
+        let runner = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        let directory = runner.resolvingSymlinksInPath().deletingLastPathComponent()
         let executable = directory.appendingPathComponent("transformer-serve")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             return XCTFail("transformer-serve is not built in \(directory.path)")

@@ -21,6 +21,7 @@ struct ClientError: Error, CustomStringConvertible {
 
 final class RawConnection {
     let fd: Int32
+    private var open = true
 
     init(port: Int, timeoutSeconds: Int = 60) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -40,7 +41,13 @@ final class RawConnection {
         }
     }
 
-    deinit { close(fd) }
+    deinit { disconnect() }
+
+    /// Closes the socket: with the server's data unread, the kernel resets the connection.
+    func disconnect() {
+        if open { close(fd) }
+        open = false
+    }
 
     func send(_ bytes: [UInt8]) {
         var sent = 0
