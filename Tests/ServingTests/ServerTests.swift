@@ -83,10 +83,17 @@ final class ServerTests: XCTestCase {
                          "Eine Gruppe von Menschen tanzt.", "Ein kleines Mädchen lacht."]
         let expected = try sentences.map { try offline($0) }
         let answers = Answers(sentences.count)
-        DispatchQueue.concurrentPerform(iterations: sentences.count) { i in
-            let json = #"{"q": "\#(sentences[i])", "source": "de", "target": "en"}"#
-            answers[i] = try? HTTP.post("/translate", port: port, json: json)
+        // One thread per client, so that all eight requests are in the queue together.
+        let done = DispatchGroup()
+        for i in sentences.indices {
+            done.enter()
+            Thread {
+                let json = #"{"q": "\#(sentences[i])", "source": "de", "target": "en"}"#
+                answers[i] = try? HTTP.post("/translate", port: port, json: json)
+                done.leave()
+            }.start()
         }
+        done.wait()
         for i in sentences.indices {
             XCTAssertEqual(answers[i]?.status, 200)
             XCTAssertEqual(answers[i]?.object["translatedText"] as? String, expected[i], sentences[i])
