@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // swift-transformer: the Transformer of "Attention Is All You Need" in Swift.
 // Layers (see ../shared/DESIGN.md), each depending only on those above it:
 //   CKernels (C SIMD micro-kernels) → TensorEngine → Autodiff → layers/models → CLI.
@@ -18,10 +18,15 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "transformer", targets: ["TransformerCommand"]),
+        // The HTTP server, its own product so that building `transformer` does not build the HTTP stack.
+        .executable(name: "transformer-serve", targets: ["TransformerServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Without its default traits: they add swift-configuration, which the server does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // SIMD kernels with run-time dispatch (AVX-512 / AVX2+FMA / generic); no flags needed.
@@ -44,6 +49,14 @@ let package = Package(
         // Each parser of outside input as a function of bytes: what the libFuzzer harnesses
         // (the Fuzz package) fuzz and FuzzTargetsTests replays from the committed corpora.
         .target(name: "FuzzTargets", dependencies: ["JSONText", "Checkpoints", "Tokenization", "Models", "Training"]),
+        // The HTTP server: batching scheduler, routes, limits, metrics and the page (docs/SERVING.md).
+        .target(name: "Serving", dependencies: [
+            "Models", "Tokenization", "JSONText", "Generation", "Inspection",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .executableTarget(
+            name: "TransformerServe",
+            dependencies: ["Serving", "Generation", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "TransformerCommand",
             dependencies: [
@@ -63,6 +76,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Generation", "Models", "Training", "Checkpoints"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Generation", "Models", "Inspection"]),
     ],
     swiftLanguageModes: [.v5]
 )

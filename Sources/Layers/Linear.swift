@@ -1,6 +1,7 @@
 // Linear: y = x·Wᵀ + b with W of shape [out, in] (PyTorch's layout), Xavier-uniform init
 // as in the Annotated Transformer unless the model asks for another. At inference it may run on a
 // packed copy of W in bfloat16 or int8 (`Module.setInferencePrecision`), and hold only that copy.
+import Foundation
 
 public final class Linear: Module {
     /// [out, in]; a meta tensor (shape, no values) once the layer holds only its packed weight.
@@ -13,6 +14,9 @@ public final class Linear: Module {
     public var followsInferencePrecision = true
     /// The weight packed for inference: made on first use, and again once the weights change.
     private var packed: PackedWeight?
+    /// Guards `packed`: one loaded model decodes on several threads at once (a server's requests),
+    /// and the first of them to need the packed weight makes it. Held for a pointer check once packed.
+    private let packing = NSLock()
 
     /// `initializer`: the weight's first values (default Xavier-uniform).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initializer: Initializer? = nil, generator: inout RandomGenerator) {
@@ -38,6 +42,7 @@ public final class Linear: Module {
 
     /// The packed weight in use (packed now if it is missing or stale).
     public func packedWeight() -> PackedWeight {
+        packing.lock(); defer { packing.unlock() }
         if let packed, !weight.hasValues || packed.matches(weight: weight, bias: bias) { return packed }
         let fresh = PackedWeight(weight: weight, bias: bias, precision: precision)
         packed = fresh
@@ -49,7 +54,9 @@ public final class Linear: Module {
     public func adopt(_ packed: PackedWeight) {
         precondition(packed.outputs == outFeatures && packed.inputs == inFeatures,
                      "Linear: packed weight \(packed.outputs)×\(packed.inputs) for a \(outFeatures)×\(inFeatures) layer")
+        packing.lock()
         self.packed = packed
+        packing.unlock()
         precision = packed.precision
         weight = Tensor(metaShape: weight.shape)
     }
@@ -62,7 +69,11 @@ public final class Linear: Module {
             // Only the packed values are left: go on from them (dequantized).
             weight = parameter(packed.rows(Tensor(ints: (0..<Int32(outFeatures)).map { $0 }, shape: [outFeatures])))
         }
-        if precision != self.precision { packed = nil }
+        if precision != self.precision {
+            packing.lock()
+            packed = nil
+            packing.unlock()
+        }
         self.precision = precision
         if release && precision != .f32 && weight.hasValues {
             _ = packedWeight()

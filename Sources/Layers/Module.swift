@@ -65,8 +65,10 @@ open class Module {
         }
     }
 
-    /// Sets training mode on this module and every submodule.
-    public func train(_ on: Bool = true) { for m in modules() { m.training = on } }
+    /// Sets training mode on this module and every submodule. A module already in that mode is not
+    /// written, so the decoders that put a shared, loaded model in inference mode (each `Translator`)
+    /// only read it.
+    public func train(_ on: Bool = true) { for m in modules() where m.training != on { m.training = on } }
 
     /// Sets the number format in which this module and every submodule compute when no gradient
     /// is recorded (decoding, `withNoGrad` forward passes): float32, bfloat16 or int8 weights.

@@ -18,6 +18,9 @@ public final class SinusoidalPositionalEncoding: Module {
     public let dimension: Int
     public let layout: SinusoidalLayout
     private var table: Buffer
+    /// Guards `table`, which grows on demand while several threads may decode with one model. A
+    /// table once made is never written again, so readers slice it after letting go of the lock.
+    private let growing = NSLock()
 
     public init(dimension: Int, initialLength: Int = 512, layout: SinusoidalLayout = .interleaved) {
         self.dimension = dimension
@@ -44,11 +47,14 @@ public final class SinusoidalPositionalEncoding: Module {
 
     /// Encodings of positions offset..<offset+length: [length, d].
     public func encodings(offset: Int = 0, length: Int) -> Tensor {
+        growing.lock()
         if offset + length > table.tensor.shape[0] {
             table.tensor = SinusoidalPositionalEncoding.makeTable(length: max(offset + length, 2 * table.tensor.shape[0]),
                                                                   dimension: dimension, layout: layout)
         }
-        return Kernels.slice(table.tensor, axis: 0, range: offset..<(offset + length))
+        let current = table.tensor
+        growing.unlock()
+        return Kernels.slice(current, axis: 0, range: offset..<(offset + length))
     }
 
     /// x: [B, T, d] plus the encodings of positions offset..<offset+T.

@@ -2,6 +2,7 @@
 // The same table may serve source and target, and the output projection may reuse it (tying).
 // At inference the table may be held packed in bfloat16 or int8 (one scale per token), the same
 // packed copy serving lookups and a tied output projection.
+import Foundation
 
 public final class TokenEmbedding: Module {
     /// [vocabulary, d]; a meta tensor (shape, no values) once the layer holds only its packed table.
@@ -10,6 +11,8 @@ public final class TokenEmbedding: Module {
     /// The number format of lookups that record no gradient (see `Module.setInferencePrecision`).
     public private(set) var precision: InferencePrecision = .f32
     private var packed: PackedWeight?
+    /// Guards `packed`, made by whichever of several decoding threads needs it first (see `Linear`).
+    private let packing = NSLock()
 
     /// `initialization`: by default N(0, d^-1/2), so that after the √d scale the embeddings have unit variance.
     public init(vocabularySize: Int, dimension: Int, scaled: Bool = true, initialization: WeightInitialization = .xavier,
@@ -30,6 +33,7 @@ public final class TokenEmbedding: Module {
     /// The table packed in this layer's precision (packed now if missing or stale): its rows are the
     /// lookups, and x·Wᵀ through it is a tied output projection.
     public func packedWeight() -> PackedWeight {
+        packing.lock(); defer { packing.unlock() }
         if let packed, !weight.hasValues || packed.matches(weight: weight, bias: nil) { return packed }
         let fresh = PackedWeight(weight: weight, bias: nil, precision: precision)
         packed = fresh
@@ -40,7 +44,9 @@ public final class TokenEmbedding: Module {
     public func adopt(_ packed: PackedWeight) {
         precondition(packed.outputs == weight.shape[0] && packed.inputs == weight.shape[1],
                      "TokenEmbedding: packed table \(packed.outputs)×\(packed.inputs) for \(weight.shape)")
+        packing.lock()
         self.packed = packed
+        packing.unlock()
         precision = packed.precision
         weight = Tensor(metaShape: weight.shape)
     }
@@ -51,7 +57,11 @@ public final class TokenEmbedding: Module {
         if let packed, !weight.hasValues, precision != packed.precision {
             weight = parameter(packed.rows(Tensor(ints: (0..<Int32(vocabularySize)).map { $0 }, shape: [vocabularySize])))
         }
-        if precision != self.precision { packed = nil }
+        if precision != self.precision {
+            packing.lock()
+            packed = nil
+            packing.unlock()
+        }
         self.precision = precision
         if release && precision != .f32 && weight.hasValues {
             _ = packedWeight()

@@ -2,6 +2,7 @@
 // (docs/EXPERIMENTS.md): figures (SVG) and numbers (JSON) into a directory, and a conclusion.
 import ArgumentParser
 import Foundation
+import Generation
 import Inspection
 
 struct ExperimentCommand: ParsableCommand {

@@ -22,6 +22,7 @@ struct TransformerCommand: ParsableCommand {
             GenerateCommand.self,
             EmbedCommand.self,
             EvaluateCommand.self,
+            ServeCommand.self,
             BenchCommand.self,
         ])
 }
