@@ -2,7 +2,6 @@
 // The same table may serve source and target, and the output projection may reuse it (tying).
 // At inference the table may be held packed in bfloat16 or int8 (one scale per token), the same
 // packed copy serving lookups and a tied output projection.
-import Foundation
 
 public final class TokenEmbedding: Module {
     /// [vocabulary, d]; a meta tensor (shape, no values) once the layer holds only its packed table.
@@ -10,9 +9,8 @@ public final class TokenEmbedding: Module {
     public let scale: Float
     /// The number format of lookups that record no gradient (see `Module.setInferencePrecision`).
     public private(set) var precision: InferencePrecision = .f32
-    private var packed: PackedWeight?
-    /// Guards `packed`, made by whichever of several decoding threads needs it first (see `Linear`).
-    private let packing = NSLock()
+    /// The table packed for inference (see `PackedWeightSlot`).
+    private let packing = PackedWeightSlot()
 
     /// `initialization`: by default N(0, d^-1/2), so that after the √d scale the embeddings have unit variance.
     public init(vocabularySize: Int, dimension: Int, scaled: Bool = true, initialization: WeightInitialization = .xavier,
@@ -32,40 +30,18 @@ public final class TokenEmbedding: Module {
 
     /// The table packed in this layer's precision (packed now if missing or stale): its rows are the
     /// lookups, and x·Wᵀ through it is a tied output projection.
-    public func packedWeight() -> PackedWeight {
-        packing.lock(); defer { packing.unlock() }
-        if let packed, !weight.hasValues || packed.matches(weight: weight, bias: nil) { return packed }
-        let fresh = PackedWeight(weight: weight, bias: nil, precision: precision)
-        packed = fresh
-        return fresh
-    }
+    public func packedWeight() -> PackedWeight { packing.packedWeight(weight, bias: nil, precision: precision) }
 
     /// Holds `packed` as its table from now on, in its precision, the float table released.
     public func adopt(_ packed: PackedWeight) {
         precondition(packed.outputs == weight.shape[0] && packed.inputs == weight.shape[1],
                      "TokenEmbedding: packed table \(packed.outputs)×\(packed.inputs) for \(weight.shape)")
-        packing.lock()
-        self.packed = packed
-        packing.unlock()
-        precision = packed.precision
-        weight = Tensor(metaShape: weight.shape)
+        packing.adopt(packed, weight: &weight, precision: &precision)
     }
 
     override public var packableWeight: Tensor? { weight }
 
     override public func adoptInferencePrecision(_ precision: InferencePrecision, releasingFloatWeights release: Bool) {
-        if let packed, !weight.hasValues, precision != packed.precision {
-            weight = parameter(packed.rows(Tensor(ints: (0..<Int32(vocabularySize)).map { $0 }, shape: [vocabularySize])))
-        }
-        if precision != self.precision {
-            packing.lock()
-            packed = nil
-            packing.unlock()
-        }
-        self.precision = precision
-        if release && precision != .f32 && weight.hasValues {
-            _ = packedWeight()
-            weight = Tensor(metaShape: weight.shape)
-        }
+        packing.switchPrecision(to: precision, from: &self.precision, weight: &weight, bias: nil, releasingFloatWeight: release)
     }
 }

@@ -58,14 +58,7 @@ final class BatchNormOptionTests: XCTestCase {
         }
         XCTAssertTrue(result.passed, "\(result)")
 
-        model.train(false)
-        let sentence = Tensor(ints: [1, 4, 7, 3, 9, 2], shape: [1, 6])
-        let full = withNoGrad { model(sentence) }
-        let state = model.startDecoding(rows: 1, capacity: 8)
-        for (t, id) in sentence.intScalars.enumerated() {
-            let step = withNoGrad { model.decodeStep(Tensor(ints: [id], shape: [1, 1]), state: state) }
-            for v in 0..<11 { XCTAssertEqual(step.data[v], full.data[t * 11 + v], accuracy: 1e-4, "position \(t)") }
-        }
+        assertCachedDecodingMatchesTheFullPass(model, Tensor(ints: [1, 4, 7, 3, 9, 2], shape: [1, 6]), "batch_norm")
     }
 
     func testRunningAveragesSaveLoadAndExportRefusal() throws {

@@ -42,13 +42,7 @@ final class ExperimentOptionsTests: XCTestCase {
             c.attention = attention
             (c.mlaLatent, c.mlaRopeDim) = (6, 2)
             let model = try DecoderOnlyModel(config: c, seed: 2)
-            model.train(false)
-            let full = withNoGrad { model(ids) }
-            let state = model.startDecoding(rows: 1, capacity: 8)
-            for (t, id) in ids.intScalars.enumerated() {
-                let step = withNoGrad { model.decodeStep(Tensor(ints: [id], shape: [1, 1]), state: state) }
-                for v in 0..<11 { XCTAssertEqual(step.data[v], full.data[t * 11 + v], accuracy: 1e-4, "\(attention) position \(t)") }
-            }
+            assertCachedDecodingMatchesTheFullPass(model, ids, "\(attention)")
         }
     }
 
@@ -78,6 +72,22 @@ final class ExperimentOptionsTests: XCTestCase {
             edit(&e)
             XCTAssertThrowsError(try PyTorchLayout.check(e)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
             XCTAssertThrowsError(try HubExport.architecture(for: e)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+        }
+    }
+}
+
+/// Decoding `ids` [1, T] one token at a time with the KV cache gives, at every position, the logits
+/// of the full pass (the model put in inference mode).
+func assertCachedDecodingMatchesTheFullPass(_ model: DecoderOnlyModel, _ ids: Tensor, _ what: String,
+                                            file: StaticString = #filePath, line: UInt = #line) {
+    model.train(false)
+    let full = withNoGrad { model(ids) }
+    let vocabulary = full.shape[full.rank - 1]
+    let state = model.startDecoding(rows: 1, capacity: ids.count + 2)
+    for (t, id) in ids.intScalars.enumerated() {
+        let step = withNoGrad { model.decodeStep(Tensor(ints: [id], shape: [1, 1]), state: state) }
+        for v in 0..<vocabulary {
+            XCTAssertEqual(step.data[v], full.data[t * vocabulary + v], accuracy: 1e-4, "\(what) position \(t)", file: file, line: line)
         }
     }
 }
