@@ -175,7 +175,7 @@ extension RunDirectory {
     }
 
     /// Loads the mean of the checkpoints' weights into `model` (summed in Double, in the given order).
-    private func averageCheckpoints(_ checkpoints: [URL], into model: TrainableModel) throws {
+    public func averageCheckpoints(_ checkpoints: [URL], into model: TrainableModel) throws {
         let scratch = try TrainableModel(config: model.config, seed: 0)
         let targets = model.module.namedParameters()
         var sums = targets.map { [Double](repeating: 0, count: $0.tensor.count) }

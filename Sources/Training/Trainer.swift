@@ -177,9 +177,11 @@ public final class Trainer {
                           learningRate: lr, targetTokens: total, skipped: skipped)
     }
 
-    /// Loss, NLL and perplexity over the validation data (no dropout), and BLEU when a translator is set.
-    public func validate() throws -> ValidationResult? {
+    /// Loss, NLL and perplexity over the validation data (no dropout), and BLEU when a translator is
+    /// set: of the model being trained, or of `other` (a model of the same config).
+    public func validate(_ other: TrainableModel? = nil) throws -> ValidationResult? {
         guard let valid, !valid.examples.isEmpty else { return nil }
+        let model = other ?? self.model
         let module = model.module
         module.train(false)
         defer { module.train(true) }
@@ -196,10 +198,10 @@ public final class Trainer {
             }
         }
         let count = Double(max(tokens, 1))
-        return ValidationResult(loss: smoothed / count, nll: nll / count, perplexity: exp(nll / count), bleu: try bleu(valid))
+        return ValidationResult(loss: smoothed / count, nll: nll / count, perplexity: exp(nll / count), bleu: try bleu(valid, model))
     }
 
-    private func bleu(_ valid: Corpus) throws -> Double? {
+    private func bleu(_ valid: Corpus, _ model: TrainableModel) throws -> Double? {
         guard config.training.validationBLEU, let translator, let tokenizer, case .encoderDecoder(let m) = model else { return nil }
         let hypotheses = withNoGrad { translator.translate(valid.examples.map(\.source), model: m) }
         let references = valid.examples.map { tokenizer.decode($0.target) }
@@ -233,15 +235,17 @@ public final class Trainer {
         // Time spent in training steps only, so validation and saving do not lower tokens/s.
         var window = (seconds: 0.0, tokens: 0, loss: 0.0, steps: 0)
         var (lastSaved, lastValidated) = (state.step, state.step)
+        var stoppedEarly = false
         defer { state.trainingSeconds = before + Date().timeIntervalSince(started) }
         while state.step < target {
             if let deadline, Date() >= deadline {
                 progress?.message("step \(state.step): stopping, the \(t.maxMinutes ?? 0)-minute budget (training.max_minutes) is spent")
+                stoppedEarly = true
                 break
             }
             if timedSchedule, let budget { timeFraction = (before + Date().timeIntervalSince(started)) / budget }
             let stepStart = Date()
-            guard let batches = nextBatches(config.optimizer.accumulate) else { break }
+            guard let batches = nextBatches(config.optimizer.accumulate) else { stoppedEarly = true; break }
             let result = step(batches)
             window.seconds += Date().timeIntervalSince(stepStart)
             onStep?(result)
@@ -285,7 +289,27 @@ public final class Trainer {
             state.trainingSeconds = before + Date().timeIntervalSince(started)
             try saveCheckpoint(validLoss: validLoss)
         }
+        // The run is over (not paused at `until`): its averaged end is validated too.
+        if state.step >= t.maxSteps || stoppedEarly { try validateAverage() }
         progress?.finish()
+    }
+
+    /// With `training.average_last` N: the mean of the weights at the last N kept checkpoints (what
+    /// `export --average N` writes), validated and logged as "valid_average".
+    private func validateAverage() throws {
+        guard config.training.averageLast >= 2, let run, valid != nil else { return }
+        let checkpoints = try run.lastCheckpoints(config.training.averageLast)
+        guard checkpoints.count >= 2 else { return }
+        let averaged = try TrainableModel(config: model.config, seed: 0)
+        try run.averageCheckpoints(checkpoints, into: averaged)
+        guard let v = try validate(averaged) else { return }
+        var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity, "checkpoints": Double(checkpoints.count)]
+        if let bleu = v.bleu { values["bleu"] = bleu }
+        metrics?.append(MetricsRecord(kind: "valid_average", step: state.step, values: values))
+        let span = "\(checkpoints[0].lastPathComponent) … \(checkpoints[checkpoints.count - 1].lastPathComponent)"
+        progress?.message(String(format: "average of the last %d checkpoints (%@, `export --average %d`): validation loss %.4f  nll %.4f  ppl %.2f",
+                                 checkpoints.count, span, checkpoints.count, v.loss, v.nll, v.perplexity)
+                          + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
     }
 
     /// Validates (when there is validation data), logs the result and returns its loss.

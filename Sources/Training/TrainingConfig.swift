@@ -120,6 +120,11 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var validateEvery = 1000
     public var checkpointEvery = 1000
     public var keepLast = 3
+    /// When the run ends, the mean of the weights at its last `averageLast` kept checkpoints — what
+    /// `export --average N` writes — is validated too and logged as "valid_average" (0: off).
+    /// Averaging the end of a run (Polyak averaging; Izmailov et al. 2018) evens out the noise of
+    /// the last updates; a small model that overfits gains most.
+    public var averageLast = 0
     /// Consecutive non-finite steps after which training stops.
     public var maxBadSteps = 10
     /// Compute BLEU at validation (needs a decoder: see `Trainer.translationDecoder`).
@@ -127,7 +132,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case seed, maxSteps = "max_steps", maxEpochs = "max_epochs", maxMinutes = "max_minutes", maxTokens = "max_tokens", logEvery = "log_every"
-        case validateEvery = "validate_every", checkpointEvery = "checkpoint_every", keepLast = "keep_last"
+        case validateEvery = "validate_every", checkpointEvery = "checkpoint_every", keepLast = "keep_last", averageLast = "average_last"
         case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu"
     }
 
@@ -144,6 +149,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
         validateEvery = try c.value(.validateEvery, d.validateEvery)
         checkpointEvery = try c.value(.checkpointEvery, d.checkpointEvery)
         keepLast = try c.value(.keepLast, d.keepLast)
+        averageLast = try c.value(.averageLast, d.averageLast)
         maxBadSteps = try c.value(.maxBadSteps, d.maxBadSteps)
         validationBLEU = try c.value(.validationBLEU, d.validationBLEU)
     }
@@ -286,6 +292,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                          ("checkpoint_every", training.checkpointEvery), ("keep_last", training.keepLast), ("max_bad_steps", training.maxBadSteps)] {
             try require(v >= 1, "training.\(key) must be at least 1")
         }
+        try require(training.averageLast == 0 || training.averageLast >= 2, "training.average_last must be 0 (off) or at least 2")
+        try require(training.averageLast <= training.keepLast,
+                    "training.average_last (\(training.averageLast)) must not exceed training.keep_last (\(training.keepLast)): it averages kept checkpoints")
     }
 
     public func jsonData() throws -> Data {

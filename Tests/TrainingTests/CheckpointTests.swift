@@ -146,4 +146,32 @@ import Training
         #expect(records.filter { $0.kind == "valid" }.map(\.step) == [4, 7, 8, 12])
         #expect(records.filter { $0.kind == "train" }.map(\.step) == [5, 7, 10, 12])
     }
+
+    @Test func averageLastValidatesTheMeanThatExportWrites() throws {
+        let data = temporaryDirectory("average-last")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var config = try writeToyData(data)
+        config.training.averageLast = 3
+        let run = RunDirectory(data + "/run")
+        let trainer = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: run, resume: false) { _ in }
+        try trainer.run(until: 7)
+        #expect(try MetricsLog.read(run.metricsPath).allSatisfy { $0.kind != "valid_average" }, "paused at 7, not ended")
+        try trainer.run()
+        let records = try MetricsLog.read(run.metricsPath)
+        let average = try #require(records.last { $0.kind == "valid_average" })
+        #expect(average.step == 12 && average.values["checkpoints"] == 3)
+        // The same number from the model `export --average 3` writes, validated by the trainer.
+        let used = try run.exportModel(to: URL(fileURLWithPath: data + "/averaged"), source: .average(3))
+        #expect(used.map(\.lastPathComponent) == ["step-00000008", "step-00000009", "step-00000012"])
+        let mean = try TrainableModel(config: trainer.config.model, seed: 0)
+        try run.averageCheckpoints(used, into: mean)
+        #expect(try trainer.validate(mean)?.loss == average.values["loss"])
+        #expect(average.values["loss"] != records.last { $0.kind == "valid" }?.values["loss"], "the mean is another model")
+
+        var wrong = config
+        wrong.training.averageLast = 1
+        #expect(throws: TrainingError.self) { try wrong.validate() }
+        wrong.training.averageLast = config.training.keepLast + 1
+        #expect(throws: TrainingError.self) { try wrong.validate() }
+    }
 }
