@@ -135,6 +135,35 @@ public final class CheckpointTensors: NamedTensorSource {
         try source(name).tensor(name, shape: expected)
     }
 
+    /// Gives back the resident pages of the file bytes `tensor` views, once they were copied
+    /// elsewhere (packed, transposed): see `FileBytes.releasePages`. Other tensors do nothing.
+    func releasePages(viewedBy tensor: Tensor) {
+        releasePages(at: tensor.storage.pointer, byteCount: tensor.storage.byteCount)
+    }
+
+    func releasePages(at pointer: UnsafeRawPointer, byteCount: Int) {
+        for source in sources {
+            ((source as? SafetensorsFile)?.file ?? (source as? PyTorchFile)?.file)?.releasePages(at: pointer, byteCount: byteCount)
+        }
+    }
+
+    /// Whether two float tensors hold bit-identical values (tied copies of one weight), compared a
+    /// few megabytes at a time, each part's file pages given back once compared: a hub file can
+    /// hold a large embedding three or four times over, and none of the copies needs to be resident.
+    func sameValues(_ a: Tensor, _ b: Tensor) -> Bool {
+        guard a.shape == b.shape else { return false }
+        let total = a.count * 4, chunk = 4 << 20
+        for start in stride(from: 0, to: total, by: chunk) {
+            let n = min(chunk, total - start)
+            let (p, q) = (UnsafeRawPointer(a.storage.pointer) + start, UnsafeRawPointer(b.storage.pointer) + start)
+            let equal = memcmp(p, q, n) == 0
+            releasePages(at: p, byteCount: n)
+            releasePages(at: q, byteCount: n)
+            if !equal { return false }
+        }
+        return true
+    }
+
     public func int64s(_ name: String) throws -> [Int64] {
         try source(name).int64s(name)
     }

@@ -77,6 +77,13 @@ final class FileBytes: @unchecked Sendable {
         if end > start { _ = madvise(base + start, end - start, MADV_DONTNEED) }
     }
 
+    /// `releasePages` for `byteCount` bytes at `pointer` when they lie in this file; nothing for memory elsewhere.
+    func releasePages(at pointer: UnsafeRawPointer, byteCount: Int) {
+        let start = pointer - UnsafeRawPointer(base)
+        guard start >= 0, start + byteCount <= count else { return }
+        releasePages(start..<(start + byteCount))
+    }
+
     /// A storage viewing `byteCount` bytes at `offset` (4-byte aligned, within the file) that keeps
     /// these bytes alive while any tensor uses it.
     func storage(at offset: Int, byteCount: Int) -> Storage {

@@ -23,8 +23,18 @@ final class HubCheckpoint {
         self.shapes = shapes
     }
 
-    /// A float tensor, checked finite.
-    func tensor(_ name: String) throws -> Tensor { try tensors.tensor(name) }
+    /// A float tensor, checked finite. The check read every byte of a view of the mapped file;
+    /// those pages leave resident memory again (whatever reads them next, packing or a forward
+    /// pass, brings them back from the page cache), so a model loaded in bf16 or int8 never has
+    /// the whole float32 file resident.
+    func tensor(_ name: String) throws -> Tensor {
+        let t = try tensors.tensor(name)
+        tensors.releasePages(viewedBy: t)
+        return t
+    }
+
+    func releasePages(viewedBy tensor: Tensor) { tensors.releasePages(viewedBy: tensor) }
+    func sameValues(_ a: Tensor, _ b: Tensor) -> Bool { tensors.sameValues(a, b) }
 }
 
 enum HubModelDirectory {
@@ -66,10 +76,20 @@ enum HubModelDirectory {
         }
     }
 
-    static func load(_ directory: URL) throws -> LoadedModel {
+    /// The model on our layers, its weights viewing the mapped file; in bfloat16 or int8, each layer
+    /// packs in turn and its float bytes leave resident memory, so the whole file is never resident
+    /// beside the packed copy.
+    static func load(_ directory: URL, precision: InferencePrecision = .f32) throws -> LoadedModel {
         let (layout, generation, checkpoint) = try describe(directory)
         let model = try AnyTransformerModel(config: layout.config) { try weights(layout, from: checkpoint, for: $0) }
         model.module.train(false)
+        if precision != .f32 {
+            for layer in model.module.modules() {
+                guard let weight = layer.packableWeight else { continue }
+                layer.adoptInferencePrecision(precision, releasingFloatWeights: true)
+                checkpoint.releasePages(viewedBy: weight)
+            }
+        }
         return LoadedModel(config: layout.config, model: model, layout: .hub, directory: directory,
                            architecture: layout.architecture, generation: generation)
     }
@@ -121,11 +141,15 @@ enum HubModelDirectory {
         }
         for (present, parts, transposed) in plan {
             var t = try checkpoint.tensor(present[0])
-            for other in present.dropFirst() where try !checkpoint.tensor(other).sameValues(as: t) {
+            for other in present.dropFirst() where try !checkpoint.sameValues(checkpoint.tensor(other), t) {
                 throw CheckpointError.invalidHeader(file: checkpoint.path, tensor: other,
                                                     reason: "differs from '\(present[0])', whose tied copy it should be")
             }
-            if transposed && t.rank == 2 { t = Kernels.permute(t, [1, 0]) }
+            if transposed && t.rank == 2 {
+                let stored = t
+                t = Kernels.permute(t, [1, 0])
+                checkpoint.releasePages(viewedBy: stored)  // copied: its file bytes are not read again
+            }
             var offset = 0
             for (name, shape) in parts {
                 values[name] = parts.count == 1 ? t.view(shape) : t.view(offset: offset, shape: shape)

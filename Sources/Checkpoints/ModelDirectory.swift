@@ -35,7 +35,8 @@ public enum ModelDirectory {
     /// or int8 it holds only its packed weights (see `Module.setInferencePrecision`).
     public static func load(_ directory: URL, precision: InferencePrecision = .f32) throws -> LoadedModel {
         try requireDirectory(directory)
-        let loaded = HubModelDirectory.isHub(directory) ? try HubModelDirectory.load(directory) : try loadOurs(directory, precision: precision)
+        let loaded = HubModelDirectory.isHub(directory) ? try HubModelDirectory.load(directory, precision: precision)
+                                                          : try loadOurs(directory, precision: precision)
         if precision != .f32 {
             // What was not packed while loading (hub and PyTorch-layout weights) packs now.
             loaded.model.module.setInferencePrecision(precision, releasingFloatWeights: true)

@@ -61,9 +61,4 @@ extension Tensor {
         return Tensor(viewing: Storage(borrowing: s.pointer + offset * 4, byteCount: count * 4, release: { withExtendedLifetime(s) {} }),
                       shape: shape, dtype: .float32)
     }
-
-    /// Whether both hold bit-identical float values (tied copies of one weight).
-    func sameValues(as other: Tensor) -> Bool {
-        shape == other.shape && memcmp(storage.pointer, other.storage.pointer, count * 4) == 0
-    }
 }
