@@ -94,6 +94,7 @@ public enum Experiments {
     /// Every experiment, in the order of docs/EXPERIMENTS.md.
     public static let all: [Experiment] = [
         SinusoidalPositionsExperiment(),
+        PositionLengthExperiment(),
         ScaledAttentionExperiment(),
         NormKindExperiment(),
         NormPlacementExperiment(),

@@ -17,14 +17,23 @@ struct ExperimentData {
     /// Multi30k's train and val files under the context's data directory (the first `trainPairs`
     /// and `validPairs`), with the bundled model's tokenizer.
     static func multi30k(_ context: ExperimentContext, trainPairs: Int, validPairs: Int) throws -> ExperimentData {
+        let tokenizer = try bundledTokenizer(context)
+        return ExperimentData(tokenizer: tokenizer, train: try corpus(context, "train", trainPairs, tokenizer),
+                              valid: try corpus(context, "val", validPairs, tokenizer))
+    }
+
+    /// The bundled model's tokenizer.
+    static func bundledTokenizer(_ context: ExperimentContext) throws -> Tokenizer {
         guard let model = context.modelDirectory else { throw ExperimentError("training experiments use the bundled model's tokenizer: pass --model DIR") }
-        let tokenizer = try Tokenizer(contentsOfFile: model.appendingPathComponent("tokenizer.json").path)
-        func corpus(_ name: String, _ count: Int) throws -> Corpus {
-            let pairs = try ParallelCorpus.pairs(source: try context.dataFile("multi30k/\(name).de").path,
-                                                 target: try context.dataFile("multi30k/\(name).en").path)
-            return ParallelCorpus.tokenize(Array(pairs.prefix(count)), tokenizer: tokenizer, maxSourceLength: 64, maxTargetLength: 64)
-        }
-        return ExperimentData(tokenizer: tokenizer, train: try corpus("train", trainPairs), valid: try corpus("val", validPairs))
+        return try Tokenizer(contentsOfFile: model.appendingPathComponent("tokenizer.json").path)
+    }
+
+    /// The first `count` pairs of Multi30k's `name`.de / `name`.en (train, val, test_2016_flickr), tokenized
+    /// (pairs over 64 tokens on either side left out).
+    static func corpus(_ context: ExperimentContext, _ name: String, _ count: Int, _ tokenizer: Tokenizer) throws -> Corpus {
+        let pairs = try ParallelCorpus.pairs(source: try context.dataFile("multi30k/\(name).de").path,
+                                             target: try context.dataFile("multi30k/\(name).en").path)
+        return ParallelCorpus.tokenize(Array(pairs.prefix(count)), tokenizer: tokenizer, maxSourceLength: 64, maxTargetLength: 64)
     }
 }
 
@@ -39,6 +48,8 @@ struct TrainingOutcome {
     var skipped = 0
     /// The trained model, in inference mode (nil if the run diverged).
     var model: EncoderDecoderModel?
+    /// The gradient norm of each layer at initialization and after each of the first updates (`probeLayers`).
+    var layerGradientNorms: [LayerGradientNorms] = []
 
     var diverged: Bool { skipped > 0 || !validLoss.isFinite }
 }
@@ -57,8 +68,10 @@ enum ExperimentTraining {
     /// `peak`, reached by a linear warm-up over `warmup` updates (0: from the first update), and
     /// measures it.
     /// `configure` changes anything else in the training config (scheduled sampling, say).
+    /// `probeLayers` > 0 measures the gradient norm of each layer at initialization and after each of
+    /// that many first updates.
     static func run(_ model: TransformerConfig, data: ExperimentData, steps: Int, maxTokens: Int, warmup: Int,
-                    peak: Double = 1e-3, seed: UInt64 = 1, configure: (inout TrainingConfig) -> Void = { _ in },
+                    peak: Double = 1e-3, seed: UInt64 = 1, probeLayers: Int = 0, configure: (inout TrainingConfig) -> Void = { _ in },
                     log: (String) -> Void) throws -> TrainingOutcome {
         var config = TrainingConfig()
         config.model = model
@@ -82,11 +95,16 @@ enum ExperimentTraining {
         try config.model.validate()
         let trainer = try Trainer(config: config, train: data.train, valid: data.valid, tokenizer: data.tokenizer, run: nil)
         var outcome = TrainingOutcome()
+        let probe = probeLayers > 0 ? LayerGradientNorms.probeBatch(data, maxTokens: maxTokens) : nil
+        if let probe { outcome.layerGradientNorms.append(LayerGradientNorms(trainer.model, batch: probe, update: 0)) }
         trainer.onStep = { result in
             if result.skipped { outcome.skipped += 1; return }
             outcome.steps.append(result.step)
             outcome.losses.append(result.loss)
             outcome.gradientNorms.append(result.gradientNorm)
+            if let probe, result.step <= probeLayers {
+                outcome.layerGradientNorms.append(LayerGradientNorms(trainer.model, batch: probe, update: result.step))
+            }
         }
         do { try trainer.run(until: steps) } catch {
             log("stopped: \(error)")

@@ -36,6 +36,21 @@ final class ExperimentTests: XCTestCase {
         XCTAssertLessThanOrEqual(try XCTUnwrap(numbers["max_abs_value"] as? Double), 1)
     }
 
+    func testPositionLengthTrainsEveryKind() throws {
+        let (result, numbers) = try run("position-length")
+        XCTAssertNil(result.held, "a quick run decides nothing")
+        XCTAssertEqual(numbers["train_pairs"] as? Double, 4, "the fixture's pairs of at most 8 tokens")
+        XCTAssertEqual((numbers["buckets"] as? [[String: Any]])?.map { $0["pairs"] as? Double }, [4, 4])
+        let runs = try XCTUnwrap(numbers["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.map { $0["positional"] as? String }, ["sinusoidal", "learned", "rope", "alibi"])
+        for r in runs {
+            let losses = try XCTUnwrap(r["loss_by_bucket"] as? [Double])
+            XCTAssertEqual(losses.count, 2)
+            XCTAssertTrue(losses.allSatisfy { $0.isFinite && $0 > 0 }, "\(losses)")
+            XCTAssertEqual((r["bleu_by_bucket"] as? [Double])?.count, 2)
+        }
+    }
+
     func testScaledAttention() throws {
         let (result, numbers) = try run("scaled-attention")
         XCTAssertEqual(result.held, true, result.conclusion)
@@ -53,7 +68,19 @@ final class ExperimentTests: XCTestCase {
     func testNormPlacementTrainsEveryRun() throws {
         let (result, numbers) = try run("norm-placement")
         XCTAssertNil(result.held, "a quick run decides nothing")
-        XCTAssertEqual((numbers["runs"] as? [[String: Any]])?.count, 8)
+        let runs = try XCTUnwrap(numbers["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 8)
+        for r in runs {
+            let probes = try XCTUnwrap(r["layer_gradient_norms"] as? [[String: Any]])
+            XCTAssertEqual(probes.map { $0["after_updates"] as? Double }, [0, 1, 2], "at initialization and after the first two updates")
+            for p in probes {
+                for stack in ["encoder", "decoder"] {
+                    let norms = try XCTUnwrap(p[stack] as? [Double])
+                    XCTAssertEqual(Double(norms.count), r["depth"] as? Double, "one norm per layer")
+                    XCTAssertTrue(norms.allSatisfy { $0 > 0 && $0.isFinite }, "\(norms)")
+                }
+            }
+        }
     }
 
     func testResidualConnectionsTrainsEveryRun() throws {
