@@ -3,7 +3,8 @@
 // 2s, each addition rounded). With AVX512_BF16 the packs hold the pairs as bfloat16 and vdpbf16ps
 // multiplies them; every other level packs the rounded values as float32 with each pair's two steps
 // swapped and runs the float32 SGEMM kernels, whose FMAs add the same exact products (a product of
-// two bfloat16 fits a float32) in the same order: the same numbers on every level.
+// two bfloat16 fits a float32) in the same order: the same numbers on every level. By default the
+// faster of the two runs where both exist (tk_sgemm_bf16_best_level).
 #include <string.h>
 #include <time.h>
 #include "sgemm_impl.h"
@@ -233,9 +234,10 @@ TK_TARGET static float fma_loop(void) {
 }
 
 // Whether vdpbf16ps does more multiply-adds per second than float32 FMAs on this CPU. It varies:
-// about twice as many on AMD Zen 5, half as many on the Intel Xeon (family 6, model 207) measured
-// here (a vdpbf16ps took four FMAs' time). Timed once, best of 7 runs of ~50k instructions each
-// (a few hundred µs). Every level gives the same results, so this choice sets only the speed.
+// about twice as many on AMD Zen 5 (DESIGN.md), half as many on the Intel Xeon (family 6, model
+// 207) measured on 2026-12-03 (a vdpbf16ps took four FMAs' time). Timed once, best of 7 runs of
+// ~50k instructions each (a few hundred µs). Every level gives the same results, so this choice
+// sets only the speed.
 static int dot_pays(void) {
     double dot = 1e30, fma = 1e30;
     volatile float sink = 0;
