@@ -19,7 +19,10 @@ batch_first), one embedding shared by source and target scaled by √d_model plu
 positions and dropout, an untied output projection. Batch (L = 32): row i has length
 L − (i mod (L/2 + 1)) on both sides, the rest padding under the key-padding masks; the decoder input is
 the target shifted right behind <bos> under the causal mask; tokens/s counts non-pad target tokens.
-Prints {"preset","threads","tokens_per_s","step_ms","peak_rss_mb","mode"}: the median step after a warm-up.
+--precision bf16 runs forward and loss under torch.autocast("cpu", dtype=torch.bfloat16) (mixed
+precision as PyTorch users switch it on: bfloat16 matrix products through oneDNN, float32 weights,
+Adam and the ops autocast keeps in float32; backward follows the forward's dtypes; no loss scaling).
+Prints {"preset","precision","threads","tokens_per_s","step_ms","peak_rss_mb","mode"}: the median step after a warm-up.
 """
 import argparse
 import json
@@ -47,7 +50,7 @@ MODES = {
 LENGTH, PAD, BOS, EOS = 32, 0, 1, 2
 
 
-def worker(preset, threads, steps):
+def worker(preset, threads, steps, precision):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -101,8 +104,9 @@ def worker(preset, threads, steps):
     times = []
     for step in range(steps + 1):
         start = time.perf_counter()
-        logits = model(src, tgt_in)
-        loss = F.cross_entropy(logits.reshape(-1, vocab), tgt_out.reshape(-1), ignore_index=PAD, label_smoothing=0.1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits = model(src, tgt_in)
+            loss = F.cross_entropy(logits.reshape(-1, vocab), tgt_out.reshape(-1), ignore_index=PAD, label_smoothing=0.1)
         adam.zero_grad(set_to_none=True)
         loss.backward()
         adam.step()
@@ -110,7 +114,7 @@ def worker(preset, threads, steps):
             times.append(time.perf_counter() - start)
     ms = sorted(times)[len(times) // 2] * 1000
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"preset": preset, "threads": threads, "tokens_per_s": round(tokens / (ms / 1000)), "step_ms": round(ms, 1),
+    return {"preset": preset, "precision": precision, "threads": threads, "tokens_per_s": round(tokens / (ms / 1000)), "step_ms": round(ms, 1),
             "peak_rss_mb": round(rss), "mode": os.environ.get("BENCH_MODE", "default")}
 
 
@@ -120,20 +124,22 @@ def main():
     p.add_argument("--threads", nargs="+", type=int, default=[2])
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--mode", nargs="+", default=["default", "tuned"], choices=sorted(MODES))
+    p.add_argument("--precision", nargs="+", default=["f32"], choices=["f32", "bf16"])
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.preset[0], args.threads[0], args.steps)), flush=True)
+        print(json.dumps(worker(args.preset[0], args.threads[0], args.steps, args.precision[0])), flush=True)
         return
     shim = intel_cpu_shim() if "tuned" in args.mode else None
     for mode in args.mode:
         for preset in args.preset:
             for threads in args.threads:
-                env = dict(os.environ, BENCH_MODE=mode, **MODES[mode])
-                if mode == "tuned":
-                    env["LD_PRELOAD"] = shim
-                subprocess.run([sys.executable, __file__, "--worker", "--preset", preset, "--threads", str(threads),
-                                "--steps", str(args.steps)], env=env, check=True)
+                for precision in args.precision:
+                    env = dict(os.environ, BENCH_MODE=mode, **MODES[mode])
+                    if mode == "tuned":
+                        env["LD_PRELOAD"] = shim
+                    subprocess.run([sys.executable, __file__, "--worker", "--preset", preset, "--threads", str(threads),
+                                    "--steps", str(args.steps), "--precision", precision], env=env, check=True)
 
 
 if __name__ == "__main__":

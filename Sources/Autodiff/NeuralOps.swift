@@ -3,24 +3,29 @@
 // label-smoothed cross-entropy. Forward and backward kernels live in TensorEngine.Kernels.
 
 extension Tensor {
-    /// op(self)·op(other), batched over leading axes (other may be one shared 2-D matrix).
+    /// op(self)·op(other), batched over leading axes (other may be one shared 2-D matrix); forward
+    /// and backward products in `MatmulPrecision.current` as it is when the product is recorded.
     public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         let a = self, b = other
-        return Kernels.matmul(a, b, transposeA: transposeA, transposeB: transposeB).recorded("matmul", [a, b]) { dc in
-            let (da, db) = Kernels.matmulBackward(a, b, transposeA: transposeA, transposeB: transposeB, dc: dc,
-                                                  needA: a.requiresGrad, needB: b.requiresGrad)
-            return [da, db]
-        }
+        let precision = MatmulPrecision.current
+        return Kernels.matmul(a, b, transposeA: transposeA, transposeB: transposeB, precision: precision)
+            .recorded("matmul", [a, b]) { dc in
+                let (da, db) = Kernels.matmulBackward(a, b, transposeA: transposeA, transposeB: transposeB, dc: dc,
+                                                      needA: a.requiresGrad, needB: b.requiresGrad, precision: precision)
+                return [da, db]
+            }
     }
 
-    /// x·Wᵀ + b for W of shape [out, in] (PyTorch's nn.Linear layout).
+    /// x·Wᵀ + b for W of shape [out, in] (PyTorch's nn.Linear layout), in `MatmulPrecision.current`
+    /// as `matmul`.
     public func linear(weight: Tensor, bias: Tensor?) -> Tensor {
         let x = self
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        let y = Kernels.matmul(x, weight, transposeB: true, bias: bias)
+        let precision = MatmulPrecision.current
+        let y = Kernels.matmul(x, weight, transposeB: true, bias: bias, precision: precision)
         return y.recorded("linear", inputs) { dy in
             let (dx, dw) = Kernels.matmulBackward(x, weight, transposeA: false, transposeB: true, dc: dy,
-                                                  needA: x.requiresGrad, needB: weight.requiresGrad)
+                                                  needA: x.requiresGrad, needB: weight.requiresGrad, precision: precision)
             guard let bias, bias.requiresGrad else { return [dx, dw] }
             return [dx, dw, Kernels.sumToShape(dy, bias.shape)]
         }

@@ -57,6 +57,12 @@ enum GemmPacked {
 
     @inline(__always) static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
 
+    /// Steps a packed block of depth `kc` holds: `kc`, or for the bfloat16 kernels `kc` rounded up
+    /// to pairs (see tk_sgemm_kernels.even_depth).
+    @inline(__always) static func depth(_ kernels: tk_sgemm_kernels, _ kc: Int) -> Int {
+        kernels.even_depth != 0 ? roundUp(kc, 2) : kc
+    }
+
     /// C = alpha·A·B + bias + beta·C for m×k `a`, k×n `b` and n floats of `bias` (added to every
     /// row, by the kernels on the first pass over k), with `threads` > 1 spreading output blocks
     /// over the shared pool. Every element's sum runs over the same kc blocks in the same order,
@@ -75,7 +81,7 @@ enum GemmPacked {
         }
         let mc = min(rowBlock(m: m, target: mcTarget, mr: mr, threads: threads), itemRows(m: m, mr: mr, threads: threads))
         let mBlocks = (m + mc - 1) / mc
-        let kcMax = min(k, kc)
+        let kcMax = depth(kernels, min(k, kc))
         let stream = streamsC(m: m, n: n)
         let packing = APacking(a)
         let bPanel = GemmBuffers.take(kcMax * roundUp(min(n, ncMax), nr))
@@ -95,7 +101,7 @@ enum GemmPacked {
                 let packStrips = { (range: Range<Int>) in
                     let j0 = range.lowerBound * nr
                     packB(kernels, b, depth: pc, kc: kCur, column: jc + j0, columns: min(range.upperBound * nr, nCur) - j0,
-                          into: bp + j0 * kCur)
+                          into: bp + j0 * depth(kernels, kCur))
                 }
                 let block = { (item: Int) in
                     let i0 = (item / nGroups) * mc, mCur = min(mc, m - i0)
@@ -131,7 +137,7 @@ enum GemmPacked {
         } else {
             for s in stride(from: 0, to: cols, by: nr) {
                 kernels.pack_transpose(b.base + (col + s) * b.colStride + pc, Int64(b.colStride), Int64(min(nr, cols - s)),
-                                       Int64(kc), Int64(nr), dst + s * kc)
+                                       Int64(kc), Int64(nr), dst + s * depth(kernels, kc))
             }
         }
     }
@@ -153,12 +159,13 @@ enum GemmPacked {
     ) {
         guard let kernel = kernels.sgemm, !strips.isEmpty else { return }
         let mr = Int(kernels.mr), nr = Int(kernels.nr)
+        let kp = depth(kernels, kCur)
         if packing.wholeBlock { packing.packBlock(a, kernels, row: i0, col: pc, rows: mCur, kc: kCur, into: ap) }
         for g0 in stride(from: strips.lowerBound, to: strips.upperBound, by: groupStrips) {
             let g1 = min(strips.upperBound, g0 + groupStrips)
             let perStrip = g0 == strips.lowerBound && !packing.wholeBlock
             for ir in stride(from: 0, to: mCur, by: mr) {
-                let strip = ap + ir * kCur
+                let strip = ap + ir * kp
                 if perStrip {
                     packing.packStrip(a, kernels, row: i0 + ir, col: pc, rows: min(mr, mCur - ir), kc: kCur, into: strip)
                 }
@@ -180,7 +187,7 @@ enum GemmPacked {
                         let first = (s - g0) * rowsPerCall
                         next = (target.row + first, target.col, max(0, min(rowsPerCall, target.rows - first)))
                     }
-                    kernel(Int64(kCur), strip, bp + j0 * kCur, c + ir * ldc + j0, Int64(ldc),
+                    kernel(Int64(kp), strip, bp + j0 * kp, c + ir * ldc + j0, Int64(ldc),
                            Int64(min(mr, mCur - ir)), Int64(min(nr, nCur - j0)), alpha, beta, bias.map { $0 + j0 },
                            packing.source(a, row: next.row, col: next.col, rows: next.rows), Int64(a.rowStride),
                            Int64(next.rows), stream ? 1 : 0)

@@ -41,7 +41,7 @@ extension GemmPacked {
         let nPadded = roundUp(n, nr), strips = nPadded / nr
         let mc = rowBlock(m: m, target: mcResident, mr: mr, threads: threads)
         let pieces = rowPieces(m: m, mc: mc, mr: mr, threads: threads)
-        let bAll = GemmBuffers.take(k * nPadded)
+        let bAll = GemmBuffers.take(depth(kernels, k) * nPadded)
         defer { GemmBuffers.give(bAll) }
         let kBlocks = (k + kc - 1) / kc
         let bp = bAll.floats

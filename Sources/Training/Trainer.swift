@@ -140,22 +140,25 @@ public final class Trainer {
         let total = max(1, batches.reduce(0) { $0 + $1.targetTokens })
         let p = sampling.probability(at: state.step + 1)
         var loss = 0.0
-        for batch in batches {
-            var input = batch.targetIn
-            if p > 0 {
-                // First pass: the model's own predictions, without gradients or dropout.
-                module.train(false)
-                let guess = withNoGrad { model.logits(batch) }
-                module.train(true)
-                input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
+        // Matrix products in the run's precision (`training.precision`); the rest is float32.
+        MatmulPrecision.with(config.training.precision) {
+            for batch in batches {
+                var input = batch.targetIn
+                if p > 0 {
+                    // First pass: the model's own predictions, without gradients or dropout.
+                    module.train(false)
+                    let guess = withNoGrad { model.logits(batch) }
+                    module.train(true)
+                    input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
+                }
+                let out = model.targetLogits(batch, targetIn: input, lengths: true)
+                var l = model.loss(logits: out.logits, targets: out.targets)
+                // The length head learns beside the translation (`length_head`); its loss is part of the step's.
+                if let lengthLoss = out.lengthLoss { l = l + lengthLoss * config.model.lengthLossWeight }
+                let weight = Float(batch.targetTokens) / Float(total)
+                loss += Double(l.item()) * Double(weight)
+                if l.item().isFinite { l.backward(Tensor(scalar: weight)) }
             }
-            let out = model.targetLogits(batch, targetIn: input, lengths: true)
-            var l = model.loss(logits: out.logits, targets: out.targets)
-            // The length head learns beside the translation (`length_head`); its loss is part of the step's.
-            if let lengthLoss = out.lengthLoss { l = l + lengthLoss * config.model.lengthLossWeight }
-            let weight = Float(batch.targetTokens) / Float(total)
-            loss += Double(l.item()) * Double(weight)
-            if l.item().isFinite { l.backward(Tensor(scalar: weight)) }
         }
         let params = optimizer.parameters.map(\.tensor)
         let clip = config.optimizer.clipNorm

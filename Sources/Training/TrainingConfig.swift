@@ -129,11 +129,14 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var maxBadSteps = 10
     /// Compute BLEU at validation (needs a decoder: see `Trainer.translationDecoder`).
     public var validationBLEU = false
+    /// The training step's matrix products: "f32", or "bf16" for mixed precision (bfloat16
+    /// operands, float32 sums; weights, gradients and Adam's moments stay float32).
+    public var precision = MatmulPrecision.f32
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case seed, maxSteps = "max_steps", maxEpochs = "max_epochs", maxMinutes = "max_minutes", maxTokens = "max_tokens", logEvery = "log_every"
         case validateEvery = "validate_every", checkpointEvery = "checkpoint_every", keepLast = "keep_last", averageLast = "average_last"
-        case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu"
+        case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu", precision
     }
 
     public init() {}
@@ -152,6 +155,12 @@ public struct RunSettings: Codable, Equatable, Sendable {
         averageLast = try c.value(.averageLast, d.averageLast)
         maxBadSteps = try c.value(.maxBadSteps, d.maxBadSteps)
         validationBLEU = try c.value(.validationBLEU, d.validationBLEU)
+        let name = try c.value(.precision, d.precision.rawValue)
+        guard let precision = MatmulPrecision(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .precision, in: c,
+                                                   debugDescription: "must be f32 or bf16 (got '\(name)')")
+        }
+        self.precision = precision
     }
 }
 

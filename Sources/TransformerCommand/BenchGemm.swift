@@ -13,7 +13,9 @@ struct BenchGemm: ParsableCommand {
             repeats the GEMM for at least 50 ms, so small shapes are timed reliably. With no shape it \
             runs 512³, 1024³, 2048³, 4096×512×2048, 4096×2048×512 and 4096×512×512 (M×N×K). \
             --trans-a / --trans-b time the transposed forms the layers' backward and forward passes use \
-            (the line then says "trans_a":true / "trans_b":true). \
+            (the line then says "trans_a":true / "trans_b":true). --precision bf16 times the \
+            mixed-precision GEMM of bf16 training (bfloat16 operands, float32 sums; the line then says \
+            "precision":"bf16","bf16_level":L, --bf16-level picking a lower kernel level). \
             Compare with PyTorch: scripts/bench_torch_gemm.py.
             """)
 
@@ -31,6 +33,10 @@ struct BenchGemm: ParsableCommand {
     var threads: Int?
     @Option(help: "Timed samples per shape; the median is reported.")
     var repeats: Int = 7
+    @Option(help: "Products: f32, or bf16 (bfloat16 operands, float32 sums).")
+    var precision = "f32"
+    @Option(help: "With --precision bf16: kernel level, 3 = vdpbf16ps, 2 = AVX-512, 1 = AVX2, 0 = C (default: the best).")
+    var bf16Level: Int?
 
     static let defaultShapes = [
         (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
@@ -51,21 +57,27 @@ struct BenchGemm: ParsableCommand {
         }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256.") }
         if repeats < 1 || repeats > 1000 { throw ValidationError("--repeats must be in 1...1000.") }
+        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16.") }
+        if let bf16Level, !(0...3).contains(bf16Level) { throw ValidationError("--bf16-level must be in 0...3.") }
     }
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
+        if let bf16Level { Gemm.bf16Level = bf16Level }
+        let precision = MatmulPrecision(rawValue: self.precision) ?? .f32
         let shapes = m.flatMap { m in n.flatMap { n in k.map { k in [(m, n, k)] } } } ?? Self.defaultShapes
         for (m, n, k) in shapes {
-            let gflops = Self.measure(m: m, n: n, k: k, transA: transA, transB: transB, repeats: repeats)
+            let gflops = Self.measure(m: m, n: n, k: k, transA: transA, transB: transB, repeats: repeats, precision: precision)
             let transposes = (transA ? "\"trans_a\":true," : "") + (transB ? "\"trans_b\":true," : "")
+                + (precision == .bf16 ? "\"precision\":\"bf16\",\"bf16_level\":\(Gemm.bf16Level)," : "")
             print("{\"m\":\(m),\"n\":\(n),\"k\":\(k),\(transposes)\"threads\":\(ThreadPool.shared.threadCount),"
                   + "\"gflops\":\(String(format: "%.1f", gflops))}")
             fflush(stdout)
         }
     }
 
-    static func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, repeats: Int) -> Double {
+    static func measure(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, repeats: Int,
+                        precision: MatmulPrecision = .f32) -> Double {
         // Cheap deterministic values in [-1, 1): the system generator would take seconds.
         var state: UInt32 = 1
         let next = { () -> Float in
@@ -83,7 +95,7 @@ struct BenchGemm: ParsableCommand {
         defer { for p in [a, b, c] { p.deallocate() } }
         let gemm = {
             Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
-                       b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n)
+                       b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n, precision: precision)
         }
         // Warm-up, and enough calls per sample to last 50 ms.
         gemm()

@@ -1,5 +1,6 @@
 // `transformer bench train`: one encoder-decoder training step (forward, backward, Adam) on a
-// fixed synthetic batch; prints {"preset","threads","tokens_per_s","step_ms","peak_rss_mb"}.
+// fixed synthetic batch; prints {"preset","precision","threads","tokens_per_s","step_ms","peak_rss_mb"}.
+// `--precision bf16` runs the step's matrix products in mixed precision (training.precision).
 // Row i of the batch has length L − (i mod (L/2 + 1)) on both sides (L = 32), the rest padding;
 // the decoder input is the target shifted right behind <bos>; tokens/s counts non-pad targets.
 // scripts/bench_torch_train.py measures torch.nn.Transformer on the same shapes.
@@ -20,11 +21,15 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Measured steps (after one warm-up step); the median is reported.")
     var steps = 5
 
+    @Option(help: "Matrix products: f32, or bf16 (bfloat16 operands, float32 sums).")
+    var precision = "f32"
+
     static let length = 32
 
     func validate() throws {
         guard ["tiny", "small", "base"].contains(preset) else { throw ValidationError("--preset must be tiny, small or base") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -72,15 +77,17 @@ struct BenchTrain: ParsableCommand {
         var times: [Double] = []
         for step in 0...steps {
             let start = DispatchTime.now().uptimeNanoseconds
-            let out = model.targetLogits(source: source, targetIn: batch.targetIn, targets: batch.targetOut)
-            let loss = model.loss(logits: out.logits, targets: out.targets)
-            loss.backward()
+            MatmulPrecision.with(MatmulPrecision(rawValue: precision) ?? .f32) {
+                let out = model.targetLogits(source: source, targetIn: batch.targetIn, targets: batch.targetOut)
+                let loss = model.loss(logits: out.logits, targets: out.targets)
+                loss.backward()
+            }
             adam.update(learningRate: 1e-4)
             model.zeroGrad()
             if step > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let ms = times.sorted()[times.count / 2]
-        print("{\"preset\":\"\(preset)\",\"threads\":\(ThreadPool.shared.threadCount),"
+        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision)\",\"threads\":\(ThreadPool.shared.threadCount),"
               + "\"tokens_per_s\":\(Int((Double(batch.targetTokens) / (ms / 1000)).rounded())),"
               + String(format: "\"step_ms\":%.1f,\"peak_rss_mb\":%.0f}", ms, BenchTrain.peakRSSMegabytes()))
     }

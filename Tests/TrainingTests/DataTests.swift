@@ -86,5 +86,19 @@ import Training
         let good = #"{"task": "language-model", "model_preset": "tiny", "model": {"dropout": 0.2}, "data": {"train_text": "t.txt"}}"#
         let config = try TrainingConfig.parse(Data(good.utf8), file: "z.json")
         #expect(config.model.dModel == 128 && config.model.dropout == 0.2 && config.model.family == .decoderOnly)
+        #expect(config.training.precision == .f32)
+    }
+
+    @Test func precisionIsF32OrBF16AndSurvivesTheSavedConfig() throws {
+        let bf16 = #"{"task": "language-model", "model_preset": "tiny", "data": {"train_text": "t.txt"}, "training": {"precision": "bf16"}}"#
+        let config = try TrainingConfig.parse(Data(bf16.utf8), file: "p.json")
+        #expect(config.training.precision == .bf16)
+        // A run saves its config (training.json) and --resume reads it back.
+        let saved = try TrainingConfig.parse(config.jsonData(), file: "training.json")
+        #expect(saved == config)
+        let fp16 = #"{"task": "language-model", "model_preset": "tiny", "data": {"train_text": "t.txt"}, "training": {"precision": "fp16"}}"#
+        do { _ = try TrainingConfig.parse(Data(fp16.utf8), file: "q.json"); Issue.record("accepted precision fp16") } catch {
+            #expect("\(error)".contains("q.json") && "\(error)".contains("training.precision") && "\(error)".contains("f32 or bf16"))
+        }
     }
 }

@@ -43,9 +43,22 @@ typedef struct {
     int32_t mr;
     int32_t nr;
     int32_t level;
+    /// 1 for the bfloat16 kernels: packs round to bfloat16 and pad the depth to even (pairs of k
+    /// steps), panel q at dst + q·even(kc)·width, and the kernel runs on that padded depth.
+    int32_t even_depth;
 } tk_sgemm_kernels;
 
 /// Kernels for `level`, lowered to the highest level this CPU supports.
 tk_sgemm_kernels tk_sgemm_kernels_for_level(int level);
+
+/// Mixed-precision kernels (sgemm_bf16.c, no GEMV): operands rounded to bfloat16 while packed,
+/// products summed in float32 a pair of k steps at a time as vdpbf16ps sums them. Levels: 3 =
+/// AVX512_BF16 (vdpbf16ps), 2 = AVX-512, 1 = AVX2, 0 = portable C, all with the same results;
+/// lowered to the highest level this CPU has.
+tk_sgemm_kernels tk_sgemm_bf16_kernels_for_level(int level);
+
+/// The fastest bfloat16 level here: 3 where the CPU has AVX512_BF16 and vdpbf16ps outpaces float32
+/// FMAs (timed once), else the float32 kernels' level.
+int tk_sgemm_bf16_best_level(void);
 
 #endif

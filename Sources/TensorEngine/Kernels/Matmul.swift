@@ -27,8 +27,9 @@ public struct MatmulGeometry {
 }
 
 extension Kernels {
-    /// op(A)·op(B) (+ bias on the last axis).
-    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: Tensor? = nil) -> Tensor {
+    /// op(A)·op(B) (+ bias on the last axis), its products in `precision`.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: Tensor? = nil,
+                              precision: MatmulPrecision = .f32) -> Tensor {
         let g = MatmulGeometry(a.shape, b.shape, transA: transposeA, transB: transposeB)
         let c = Tensor(uninitializedShape: g.outShape)
         if let bias {
@@ -41,19 +42,21 @@ extension Kernels {
             // A's batch rows stack into one tall matrix: one big GEMM instead of many small ones.
             Gemm.sgemm(transA: false, transB: transposeB, m: g.batch * g.m, n: g.n, k: g.k, alpha: 1,
                        a: a.data, lda: g.k, b: b.data, ldb: transposeB ? g.k : g.n, beta: 0, c: c.data, ldc: g.n,
-                       bias: biasData)
+                       bias: biasData, precision: precision)
         } else {
             Gemm.sgemmBatched(batch: g.batch, transA: transposeA, transB: transposeB, m: g.m, n: g.n, k: g.k, alpha: 1,
                               a: a.data, lda: transposeA ? g.m : g.k, strideA: g.m * g.k,
                               b: b.data, ldb: transposeB ? g.k : g.n, strideB: g.sharedB ? 0 : g.k * g.n,
-                              beta: 0, c: c.data, ldc: g.n, strideC: g.m * g.n, bias: biasData)
+                              beta: 0, c: c.data, ldc: g.n, strideC: g.m * g.n, bias: biasData, precision: precision)
         }
         return c
     }
 
-    /// Gradients of `matmul(a, b, transposeA, transposeB)` with respect to a and b (stored layouts).
+    /// Gradients of `matmul(a, b, transposeA, transposeB)` with respect to a and b (stored layouts),
+    /// their products in `precision`.
     public static func matmulBackward(_ a: Tensor, _ b: Tensor, transposeA ta: Bool, transposeB tb: Bool, dc: Tensor,
-                                      needA: Bool = true, needB: Bool = true) -> (Tensor?, Tensor?) {
+                                      needA: Bool = true, needB: Bool = true,
+                                      precision: MatmulPrecision = .f32) -> (Tensor?, Tensor?) {
         let g = MatmulGeometry(a.shape, b.shape, transA: ta, transB: tb)
         let (m, n, k) = (g.m, g.n, g.k)
         let lda = ta ? m : k, ldb = tb ? k : n
@@ -65,17 +68,17 @@ extension Kernels {
                 // dA[m,k] = dC[m,n] · op_b(B)ᵀ
                 if g.sharedB {
                     Gemm.sgemm(transA: false, transB: !tb, m: g.batch * m, n: k, k: n, alpha: 1,
-                               a: dc.data, lda: n, b: b.data, ldb: ldb, beta: 0, c: out.data, ldc: k)
+                               a: dc.data, lda: n, b: b.data, ldb: ldb, beta: 0, c: out.data, ldc: k, precision: precision)
                 } else {
                     Gemm.sgemmBatched(batch: g.batch, transA: false, transB: !tb, m: m, n: k, k: n, alpha: 1,
                                       a: dc.data, lda: n, strideA: m * n, b: b.data, ldb: ldb, strideB: strideB,
-                                      beta: 0, c: out.data, ldc: k, strideC: m * k)
+                                      beta: 0, c: out.data, ldc: k, strideC: m * k, precision: precision)
                 }
             } else {
                 // dA[k,m] = op_b(B) · dCᵀ
                 Gemm.sgemmBatched(batch: g.batch, transA: tb, transB: true, m: k, n: m, k: n, alpha: 1,
                                   a: b.data, lda: ldb, strideA: strideB, b: dc.data, ldb: n, strideB: m * n,
-                                  beta: 0, c: out.data, ldc: m, strideC: m * k)
+                                  beta: 0, c: out.data, ldc: m, strideC: m * k, precision: precision)
             }
             da = out
         }
@@ -86,10 +89,10 @@ extension Kernels {
                 let rows = g.batch * m
                 if !tb {
                     Gemm.sgemm(transA: true, transB: false, m: k, n: n, k: rows, alpha: 1,
-                               a: a.data, lda: k, b: dc.data, ldb: n, beta: 0, c: out.data, ldc: n)
+                               a: a.data, lda: k, b: dc.data, ldb: n, beta: 0, c: out.data, ldc: n, precision: precision)
                 } else {
                     Gemm.sgemm(transA: true, transB: false, m: n, n: k, k: rows, alpha: 1,
-                               a: dc.data, lda: n, b: a.data, ldb: k, beta: 0, c: out.data, ldc: k)
+                               a: dc.data, lda: n, b: a.data, ldb: k, beta: 0, c: out.data, ldc: k, precision: precision)
                 }
             } else {
                 for i in 0..<(g.sharedB ? g.batch : 1) {
@@ -100,12 +103,12 @@ extension Kernels {
                         // dB[k,n] = op_a(A)ᵀ · dC
                         Gemm.sgemmBatched(batch: batch, transA: !ta, transB: false, m: k, n: n, k: m, alpha: 1,
                                           a: a.data + aOff, lda: lda, strideA: m * k, b: dc.data + cOff, ldb: n, strideB: m * n,
-                                          beta: beta, c: out.data, ldc: n, strideC: k * n)
+                                          beta: beta, c: out.data, ldc: n, strideC: k * n, precision: precision)
                     } else {
                         // dB[n,k] = dCᵀ · op_a(A)
                         Gemm.sgemmBatched(batch: batch, transA: true, transB: ta, m: n, n: k, k: m, alpha: 1,
                                           a: dc.data + cOff, lda: n, strideA: m * n, b: a.data + aOff, ldb: lda, strideB: m * k,
-                                          beta: beta, c: out.data, ldc: k, strideC: k * n)
+                                          beta: beta, c: out.data, ldc: k, strideC: k * n, precision: precision)
                     }
                 }
             }
