@@ -4,6 +4,7 @@
 // and add the two products in the instruction's order (odd, then even), so every level gives the
 // same results.
 #include "packed_linear_impl.h"
+#include "bf16.h"
 #include <string.h>
 
 uint16_t tk_bf16_from_float(float x) {
@@ -12,13 +13,6 @@ uint16_t tk_bf16_from_float(float x) {
     if ((b & 0x7F800000u) == 0) return (uint16_t)((b >> 16) & 0x8000u);        // ±0 and subnormals
     if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((b >> 16) | 0x0040u);  // NaN stays quiet NaN
     return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
-}
-
-static inline float widen(uint16_t h) {
-    uint32_t b = (uint32_t)h << 16;
-    float x;
-    memcpy(&x, &b, 4);
-    return x;
 }
 
 void tk_round_rows_bf16(const float *x, int64_t ldx, int64_t m, int64_t k, uint16_t *xb) {
@@ -49,7 +43,7 @@ void tk_packed_rows_bf16(const uint16_t *panels, int64_t k, const int32_t *ids, 
     for (int64_t i = 0; i < count; i++) {
         int64_t j = ids[i];
         const uint16_t *b = panels + (j / TK_PANEL) * TK_PANEL * k2 + 2 * (j % TK_PANEL);
-        for (int64_t p = 0; p < k; p++) out[i * k + p] = widen(b[(p / 2) * 2 * TK_PANEL + (p & 1)]);
+        for (int64_t p = 0; p < k; p++) out[i * k + p] = tk_bf16_widen(b[(p / 2) * 2 * TK_PANEL + (p & 1)]);
     }
 }
 
@@ -61,10 +55,10 @@ static void panel_generic(int64_t m, int64_t k2, const uint16_t *x, const uint16
         for (int64_t c = 0; c < TK_PANEL; c++) acc[c] = bias && c < width ? bias[c] : 0.0f;
         const uint16_t *xi = x + i * k2;
         for (int64_t s = 0; s < k2 / 2; s++) {
-            float x0 = widen(xi[2 * s]), x1 = widen(xi[2 * s + 1]);
+            float x0 = tk_bf16_widen(xi[2 * s]), x1 = tk_bf16_widen(xi[2 * s + 1]);
             const uint16_t *bs = b + s * 2 * TK_PANEL;
             for (int64_t c = 0; c < TK_PANEL; c++)
-                acc[c] = __builtin_fmaf(x0, widen(bs[2 * c]), __builtin_fmaf(x1, widen(bs[2 * c + 1]), acc[c]));
+                acc[c] = __builtin_fmaf(x0, tk_bf16_widen(bs[2 * c]), __builtin_fmaf(x1, tk_bf16_widen(bs[2 * c + 1]), acc[c]));
         }
         for (int64_t c = 0; c < width; c++) y[i * ldy + c] = tk_relu_if(acc[c], relu);
     }

@@ -8,15 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include "sgemm_impl.h"
+#include "bf16.h"
 
-static inline float widen(uint16_t h) {
-    uint32_t b = (uint32_t)h << 16;
-    float x;
-    memcpy(&x, &b, 4);
-    return x;
-}
-
-static inline float rounded(float x) { return widen(tk_bf16_from_float(x)); }
+static inline float rounded(float x) { return tk_bf16_widen(tk_bf16_from_float(x)); }
 
 static inline int64_t even(int64_t kc) { return (kc + 1) & ~(int64_t)1; }
 

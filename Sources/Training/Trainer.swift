@@ -306,23 +306,24 @@ public final class Trainer {
         let averaged = try TrainableModel(config: model.config, seed: 0)
         try run.averageCheckpoints(checkpoints, into: averaged)
         guard let v = try validate(averaged) else { return }
-        var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity, "checkpoints": Double(checkpoints.count)]
-        if let bleu = v.bleu { values["bleu"] = bleu }
-        metrics?.append(MetricsRecord(kind: "valid_average", step: state.step, values: values))
         let span = "\(checkpoints[0].lastPathComponent) … \(checkpoints[checkpoints.count - 1].lastPathComponent)"
-        progress?.message(String(format: "average of the last %d checkpoints (%@, `export --average %d`): validation loss %.4f  nll %.4f  ppl %.2f",
-                                 checkpoints.count, span, checkpoints.count, v.loss, v.nll, v.perplexity)
-                          + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
+        log(v, kind: "valid_average", extra: ["checkpoints": Double(checkpoints.count)],
+            label: "average of the last \(checkpoints.count) checkpoints (\(span), `export --average \(checkpoints.count)`):")
     }
 
     /// Validates (when there is validation data), logs the result and returns its loss.
     private func validateAndLog() throws -> Double? {
         guard let v = try validate() else { return nil }
-        var values = ["loss": v.loss, "nll": v.nll, "ppl": v.perplexity]
-        if let bleu = v.bleu { values["bleu"] = bleu }
-        metrics?.append(MetricsRecord(kind: "valid", step: state.step, values: values))
-        progress?.message(String(format: "step %d  validation loss %.4f  nll %.4f  ppl %.2f", state.step, v.loss, v.nll, v.perplexity)
-                          + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
+        log(v, kind: "valid", label: "step \(state.step) ")
         return v.loss
+    }
+
+    /// A validation result in the metrics log (as `kind`, with `extra` values) and on the console after `label`.
+    private func log(_ v: ValidationResult, kind: String, extra: [String: Double] = [:], label: String) {
+        var values = extra.merging(["loss": v.loss, "nll": v.nll, "ppl": v.perplexity]) { $1 }
+        if let bleu = v.bleu { values["bleu"] = bleu }
+        metrics?.append(MetricsRecord(kind: kind, step: state.step, values: values))
+        progress?.message(label + String(format: " validation loss %.4f  nll %.4f  ppl %.2f", v.loss, v.nll, v.perplexity)
+                          + (v.bleu.map { String(format: "  BLEU %.2f", $0) } ?? ""))
     }
 }
