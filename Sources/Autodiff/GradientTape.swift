@@ -54,8 +54,9 @@ extension Tensor {
     public func detached() -> Tensor { Tensor(viewing: storage, shape: shape, dtype: dtype) }
 
     /// Back-propagates from this tensor. Without `gradient` it must hold one element (a loss);
-    /// leaves that require gradients get them added to `grad`. The graph is freed afterwards.
-    public func backward(_ gradient: Tensor? = nil) {
+    /// leaves that require gradients get them added to `grad`, or to `sink` when one is given (so
+    /// passes on several threads can share parameters). The graph is freed afterwards.
+    public func backward(_ gradient: Tensor? = nil, into sink: LeafGradients? = nil) {
         precondition(gradient != nil || count == 1, "backward: needs a gradient for a non-scalar of shape \(shape)")
         guard requiresGrad else { return }
         // Reverse topological order by iterative depth-first search.
@@ -91,11 +92,39 @@ extension Tensor {
                 // Free the graph as we go; the tensor keeps its value but no longer tracks gradients.
                 t.gradNode = nil
                 t.requiresGrad = false
+            } else if let sink {
+                sink.add(g, for: t)
             } else if let existing = t.grad {
                 Kernels.addInPlace(existing, g)
             } else {
                 t.grad = g.copy()
             }
+        }
+    }
+}
+
+/// Gradients of leaves collected apart from their `grad`: one pass's share of an update whose
+/// passes run at the same time (data-parallel shards), summed afterwards in a fixed order.
+public final class LeafGradients {
+    private var gradients: [ObjectIdentifier: (leaf: Tensor, gradient: Tensor)] = [:]
+
+    public init() {}
+
+    func add(_ g: Tensor, for leaf: Tensor) {
+        if let existing = gradients[ObjectIdentifier(leaf)] {
+            Kernels.addInPlace(existing.gradient, g)
+        } else {
+            gradients[ObjectIdentifier(leaf)] = (leaf, g.copy())
+        }
+    }
+
+    /// The gradient collected for `leaf`, if any.
+    public subscript(leaf: Tensor) -> Tensor? { gradients[ObjectIdentifier(leaf)]?.gradient }
+
+    /// Adds every collected gradient to its leaf's `grad`.
+    public func addToLeaves() {
+        for (leaf, g) in gradients.values {
+            if let existing = leaf.grad { Kernels.addInPlace(existing, g) } else { leaf.grad = g }
         }
     }
 }

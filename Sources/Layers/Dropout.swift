@@ -15,6 +15,6 @@ public final class Dropout: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard training && probability > 0 else { return x }
-        return x.dropout(probability, generator: &source.generator)
+        return source.draw { x.dropout(probability, generator: &$0) }
     }
 }

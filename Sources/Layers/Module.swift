@@ -105,6 +105,22 @@ open class Module {
 public final class RandomSource {
     public var generator: RandomGenerator
     public init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
+
+    /// A stream that stands in for every source's while a data-parallel shard runs on a thread:
+    /// each shard of a step draws its dropout masks from its own stream, never from a shared one.
+    private final class Stream { var generator: RandomGenerator; init(_ g: RandomGenerator) { generator = g } }
+    @TaskLocal private static var shardStream: Stream?
+
+    /// Runs `body` with draws coming from `generator` instead of any source's own stream.
+    public static func withStream<T>(_ generator: RandomGenerator, _ body: () throws -> T) rethrows -> T {
+        try $shardStream.withValue(Stream(generator), operation: body)
+    }
+
+    /// Draws through `body` from this source's stream, or from the shard's when one is set.
+    public func draw<T>(_ body: (inout RandomGenerator) -> T) -> T {
+        if let stream = RandomSource.shardStream { return body(&stream.generator) }
+        return body(&generator)
+    }
 }
 
 /// A tensor a module keeps that is not a parameter (a precomputed table): it is neither

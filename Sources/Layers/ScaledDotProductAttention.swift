@@ -38,8 +38,10 @@ public final class ScaledDotProductAttention: Module {
                         mask: Tensor?, bias: Tensor?) -> Tensor {
         let dk = layout == .headsFirst ? q.shape[3] : q.shape[2] / heads
         let p = dropout.training ? dropout.probability : 0
-        return Tensor.attention(query: q, key: k, value: v, heads: heads, layout: layout, mask: mask, bias: bias,
-                                scale: scale(keyWidth: dk), dropout: p, generator: &dropout.source.generator,
-                                weights: capture.map { c in { c.record($0) } })
+        return dropout.source.draw { generator in
+            Tensor.attention(query: q, key: k, value: v, heads: heads, layout: layout, mask: mask, bias: bias,
+                             scale: scale(keyWidth: dk), dropout: p, generator: &generator,
+                             weights: capture.map { c in { c.record($0) } })
+        }
     }
 }

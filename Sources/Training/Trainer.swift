@@ -151,13 +151,9 @@ public final class Trainer {
                     module.train(true)
                     input = sampling.mix(targetIn: batch.targetIn, logits: guess, probability: p, padId: ids.pad)
                 }
-                let out = model.targetLogits(batch, targetIn: input, lengths: true)
-                var l = model.loss(logits: out.logits, targets: out.targets)
-                // The length head learns beside the translation (`length_head`); its loss is part of the step's.
-                if let lengthLoss = out.lengthLoss { l = l + lengthLoss * config.model.lengthLossWeight }
-                let weight = Float(batch.targetTokens) / Float(total)
-                loss += Double(l.item()) * Double(weight)
-                if l.item().isFinite { l.backward(Tensor(scalar: weight)) }
+                let shards = config.training.shards
+                let parts = shards > 1 ? batch.shards(shards, targetIn: input, padId: ids.pad) : []
+                loss += parts.count > 1 ? passInParallel(parts, total: total) : pass(batch, targetIn: input, total: total)
             }
         }
         let params = optimizer.parameters.map(\.tensor)
@@ -178,6 +174,20 @@ public final class Trainer {
         for p in params { p.grad = nil }
         return StepResult(step: skipped ? state.step + 1 : state.step, loss: loss, gradientNorm: norm,
                           learningRate: lr, targetTokens: total, skipped: skipped)
+    }
+
+    /// Forward and backward of one batch (teacher forcing on `targetIn`), its loss weighted by its
+    /// share of the step's `total` target tokens; gradients go to the parameters, or to `sink`.
+    /// Returns the weighted loss.
+    func pass(_ batch: TrainingBatch, targetIn: Tensor, total: Int, into sink: LeafGradients? = nil) -> Double {
+        let out = model.targetLogits(batch, targetIn: targetIn, lengths: true)
+        var l = model.loss(logits: out.logits, targets: out.targets)
+        // The length head learns beside the translation (`length_head`); its loss is part of the step's.
+        if let lengthLoss = out.lengthLoss { l = l + lengthLoss * config.model.lengthLossWeight }
+        let weight = Float(batch.targetTokens) / Float(total)
+        let value = l.item()
+        if value.isFinite { l.backward(Tensor(scalar: weight), into: sink) }
+        return Double(value) * Double(weight)
     }
 
     /// Loss, NLL and perplexity over the validation data (no dropout), and BLEU when a translator is

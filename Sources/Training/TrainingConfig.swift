@@ -132,11 +132,16 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// The training step's matrix products: "f32", or "bf16" for mixed precision (bfloat16
     /// operands, float32 sums; weights, gradients and Adam's moments stay float32).
     public var precision = MatmulPrecision.f32
+    /// Each batch split into this many groups of rows that run forward and backward at the same
+    /// time, one per thread, their gradients summed in a fixed order: data parallelism inside a
+    /// step, which pays for small models whose products are too small to split across threads.
+    /// The result depends on the number of shards, never on the number of threads.
+    public var shards = 1
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case seed, maxSteps = "max_steps", maxEpochs = "max_epochs", maxMinutes = "max_minutes", maxTokens = "max_tokens", logEvery = "log_every"
         case validateEvery = "validate_every", checkpointEvery = "checkpoint_every", keepLast = "keep_last", averageLast = "average_last"
-        case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu", precision
+        case maxBadSteps = "max_bad_steps", validationBLEU = "validation_bleu", precision, shards
     }
 
     public init() {}
@@ -161,6 +166,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
                                                    debugDescription: "must be f32 or bf16 (got '\(name)')")
         }
         self.precision = precision
+        shards = try c.value(.shards, d.shards)
     }
 }
 
@@ -301,6 +307,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                          ("checkpoint_every", training.checkpointEvery), ("keep_last", training.keepLast), ("max_bad_steps", training.maxBadSteps)] {
             try require(v >= 1, "training.\(key) must be at least 1")
         }
+        try require(training.shards >= 1 && training.shards <= 64, "training.shards must be in 1...64")
+        try require(training.shards == 1 || model.norm != .batchNorm,
+                    "training.shards > 1 needs a norm without batch statistics (BatchNorm's would differ per shard)")
         try require(training.averageLast == 0 || training.averageLast >= 2, "training.average_last must be 0 (off) or at least 2")
         try require(training.averageLast <= training.keepLast,
                     "training.average_last (\(training.averageLast)) must not exceed training.keep_last (\(training.keepLast)): it averages kept checkpoints")

@@ -4,7 +4,8 @@
 // prints {"preset","threads","chars_per_s","step_ms","peak_rss_mb"}: the median step after warm-up.
 //   cpu:     nanoGPT README's CPU run: 4 layers, d 128, 4 heads, block 64, batch 12, no dropout
 //   default: nanoGPT's train_shakespeare_char: 6 layers, d 384, 6 heads, block 256, batch 64, dropout 0.2
-// Both: Pre-LN, learned positions, GELU, no biases, tied output, GPT-2 initialization.
+// Both: Pre-LN, learned positions, GELU, no biases, tied output, GPT-2 initialization; each batch
+// split into 2 data-parallel shards as configs/shakespeare-char.json does (`--shards`).
 import ArgumentParser
 import Foundation
 import Models
@@ -19,12 +20,16 @@ struct BenchLanguageModel: ParsableCommand {
     @Option(help: "Threads (default: TRANSFORMER_THREADS or all cores).")
     var threads: Int?
 
+    @Option(help: "Data-parallel shards per batch (training.shards): rows split into groups that run whole on one thread each.")
+    var shards = 2
+
     @Option(help: "Measured steps (after five warm-up steps); the median is reported.")
     var steps = 50
 
     func validate() throws {
         guard ["cpu", "default"].contains(preset) else { throw ValidationError("--preset must be cpu or default") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard (1...64).contains(shards) else { throw ValidationError("--shards must be in 1...64") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -62,7 +67,8 @@ struct BenchLanguageModel: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
-        let config = BenchLanguageModel.config(preset)
+        var config = BenchLanguageModel.config(preset)
+        config.training.shards = shards
         var g = RandomGenerator(seed: 1234)
         let stream = (0..<200_000).map { _ in Int32(4 + g.nextInt(below: 65)) }
         let block = config.data.blockSize
@@ -75,7 +81,7 @@ struct BenchLanguageModel: ParsableCommand {
             if step >= 5 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let ms = times.sorted()[times.count / 2]
-        print("{\"preset\":\"\(preset)\",\"threads\":\(ThreadPool.shared.threadCount),"
+        print("{\"preset\":\"\(preset)\",\"threads\":\(ThreadPool.shared.threadCount),\"shards\":\(shards),"
               + "\"chars_per_s\":\(Int((Double(config.training.maxTokens) / (ms / 1000)).rounded())),"
               + String(format: "\"step_ms\":%.2f,\"peak_rss_mb\":%.0f}", ms, BenchTrain.peakRSSMegabytes()))
     }

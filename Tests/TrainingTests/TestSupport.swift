@@ -1,4 +1,4 @@
-// Shared helpers: a toy reversal task as token ids, tiny configs and temporary directories.
+// Shared helpers: a toy reversal task as token ids, tiny configs, a toy corpus on disk and temporary directories.
 import Foundation
 import Training
 
@@ -44,4 +44,35 @@ func temporaryDirectory(_ name: String) -> String {
     let path = NSTemporaryDirectory() + "training-tests-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Writes a tiny parallel corpus and a config using it; returns the config.
+func writeToyData(_ dir: String) throws -> TrainingConfig {
+    var g = RandomGenerator(seed: 11)
+    let words = ["ein", "hund", "katze", "läuft", "schnell", "der", "die", "mann", "frau", "spielt", "im", "park"]
+    let english = ["a", "dog", "cat", "runs", "fast", "the", "the", "man", "woman", "plays", "in", "park"]
+    var de: [String] = [], en: [String] = []
+    for _ in 0..<80 {
+        let n = 2 + g.nextInt(below: 5)
+        let picks = (0..<n).map { _ in g.nextInt(below: words.count) }
+        de.append(picks.map { words[$0] }.joined(separator: " "))
+        en.append(picks.map { english[$0] }.joined(separator: " "))
+    }
+    try (de.prefix(64).joined(separator: "\n") + "\n").write(toFile: dir + "/train.de", atomically: true, encoding: .utf8)
+    try (en.prefix(64).joined(separator: "\n") + "\n").write(toFile: dir + "/train.en", atomically: true, encoding: .utf8)
+    try (de.suffix(16).joined(separator: "\n") + "\n").write(toFile: dir + "/val.de", atomically: true, encoding: .utf8)
+    try (en.suffix(16).joined(separator: "\n") + "\n").write(toFile: dir + "/val.en", atomically: true, encoding: .utf8)
+    var config = toyConfig(steps: 12)
+    config.data.trainSource = "train.de"
+    config.data.trainTarget = "train.en"
+    config.data.validSource = "val.de"
+    config.data.validTarget = "val.en"
+    config.tokenizer.vocabSize = 300
+    config.optimizer.accumulate = 2
+    config.scheduledSampling.enabled = true
+    config.scheduledSampling.maxProbability = 0.3
+    config.scheduledSampling.rampSteps = 6
+    config.training.validateEvery = 4
+    config.training.checkpointEvery = 3
+    return config
 }
