@@ -62,19 +62,9 @@ import Training
         var config = try writeToyData(data)
         config.training.maxSteps = 6
         config.training.precision = .bf16
-        var straight: [Double] = [], resumed: [Double] = []
-        let a = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: RunDirectory(data + "/run-a"), resume: false) { _ in }
-        a.onStep = { straight.append($0.loss) }
-        try a.run()
-        let runB = RunDirectory(data + "/run-b")
-        let b1 = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: false) { _ in }
-        b1.onStep = { resumed.append($0.loss) }
-        try b1.run(until: 4)
-        // As `train --out run-b --resume` without --config: the precision comes from the run's training.json.
-        let b2 = try TrainingSetup.makeTrainer(config: runB.trainingConfig(), dataDirectory: data, run: runB, resume: true) { _ in }
+        // The precision comes from the resumed run's training.json.
+        let (straight, resumed, a, b2) = try straightAndResumed(config, data: data, stop: 4)
         #expect(b2.config.training.precision == .bf16)
-        b2.onStep = { resumed.append($0.loss) }
-        try b2.run()
         #expect(straight.count == 6 && straight.map(\.bitPattern) == resumed.map(\.bitPattern), "\(straight) vs \(resumed)")
         for (p, q) in zip(a.model.module.parameters(), b2.model.module.parameters()) {
             #expect(p.scalars.map(\.bitPattern) == q.scalars.map(\.bitPattern))

@@ -67,17 +67,7 @@ import Training
         config.training.maxTokens = 1200
         config.training.shards = 2
         let corpus = toyCorpus(count: 300, seed: 2)
-        func losses(threads: Int) throws -> [Double] {
-            let saved = ThreadPool.shared.threadCount
-            ThreadPool.shared.threadCount = threads
-            defer { ThreadPool.shared.threadCount = saved }
-            let trainer = try Trainer(config: config, train: corpus, valid: nil, tokenizer: nil, run: nil)
-            var losses: [Double] = []
-            trainer.onStep = { losses.append($0.loss) }
-            try trainer.run()
-            return losses
-        }
-        let one = try losses(threads: 1), two = try losses(threads: 2)
+        let one = try trainingLosses(config, corpus: corpus, threads: 1), two = try trainingLosses(config, corpus: corpus, threads: 2)
         #expect(one.count == 4 && one.map(\.bitPattern) == two.map(\.bitPattern), "\(one) vs \(two)")
     }
 
@@ -88,18 +78,8 @@ import Training
         var config = try writeToyData(data)
         config.training.maxSteps = 6
         config.training.shards = 3
-        var straight: [Double] = [], resumed: [Double] = []
-        let a = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: RunDirectory(data + "/run-a"), resume: false) { _ in }
-        a.onStep = { straight.append($0.loss) }
-        try a.run()
-        let runB = RunDirectory(data + "/run-b")
-        let b1 = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: false) { _ in }
-        b1.onStep = { resumed.append($0.loss) }
-        try b1.run(until: 4)
-        let b2 = try TrainingSetup.makeTrainer(config: runB.trainingConfig(), dataDirectory: data, run: runB, resume: true) { _ in }
-        #expect(b2.config.training.shards == 3)
-        b2.onStep = { resumed.append($0.loss) }
-        try b2.run()
+        let (straight, resumed, _, b) = try straightAndResumed(config, data: data, stop: 4)
+        #expect(b.config.training.shards == 3)
         #expect(straight.count == 6 && straight.map(\.bitPattern) == resumed.map(\.bitPattern), "\(straight) vs \(resumed)")
     }
 

@@ -76,3 +76,34 @@ func writeToyData(_ dir: String) throws -> TrainingConfig {
     config.training.checkpointEvery = 3
     return config
 }
+
+/// The loss of every step of a fresh run of `config` on `corpus`, on `threads` threads.
+func trainingLosses(_ config: TrainingConfig, corpus: Corpus, threads: Int = 1) throws -> [Double] {
+    let saved = ThreadPool.shared.threadCount
+    ThreadPool.shared.threadCount = threads
+    defer { ThreadPool.shared.threadCount = saved }
+    let trainer = try Trainer(config: config, train: corpus, valid: nil, tokenizer: nil, run: nil)
+    var losses: [Double] = []
+    trainer.onStep = { losses.append($0.loss) }
+    try trainer.run()
+    return losses
+}
+
+/// `config` (on the toy data in `data`) trained straight through in run-a, and in run-b stopped
+/// after `stop` steps and resumed as `train --out run-b --resume` does (config from the run's
+/// training.json): both runs' step losses and their trainers.
+func straightAndResumed(_ config: TrainingConfig, data: String, stop: Int)
+    throws -> (straight: [Double], resumed: [Double], a: Trainer, b: Trainer) {
+    var straight: [Double] = [], resumed: [Double] = []
+    let a = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: RunDirectory(data + "/run-a"), resume: false) { _ in }
+    a.onStep = { straight.append($0.loss) }
+    try a.run()
+    let runB = RunDirectory(data + "/run-b")
+    let b1 = try TrainingSetup.makeTrainer(config: config, dataDirectory: data, run: runB, resume: false) { _ in }
+    b1.onStep = { resumed.append($0.loss) }
+    try b1.run(until: stop)
+    let b2 = try TrainingSetup.makeTrainer(config: runB.trainingConfig(), dataDirectory: data, run: runB, resume: true) { _ in }
+    b2.onStep = { resumed.append($0.loss) }
+    try b2.run()
+    return (straight, resumed, a, b2)
+}

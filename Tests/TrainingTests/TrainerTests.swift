@@ -103,24 +103,13 @@ import Training
         #expect(ra.targetTokens == rb.targetTokens)
     }
 
-    func losses(_ config: TrainingConfig, corpus: Corpus, threads: Int = 1) throws -> [Double] {
-        let saved = ThreadPool.shared.threadCount
-        ThreadPool.shared.threadCount = threads
-        defer { ThreadPool.shared.threadCount = saved }
-        let trainer = try Trainer(config: config, train: corpus, valid: nil, tokenizer: nil, run: nil)
-        var losses: [Double] = []
-        trainer.onStep = { losses.append($0.loss) }
-        try trainer.run()
-        return losses
-    }
-
     @Test func bf16LossFallsAndStaysCloseToFloat32() throws {
         var config = toyConfig(steps: 40)
         config.model.dropout = 0
         let corpus = toyCorpus(count: 64, seed: 1)
-        let f32 = try losses(config, corpus: corpus)
+        let f32 = try trainingLosses(config, corpus: corpus)
         config.training.precision = .bf16
-        let bf16 = try losses(config, corpus: corpus)
+        let bf16 = try trainingLosses(config, corpus: corpus)
         #expect(bf16 != f32, "the precision does not reach the products")
         let first = bf16.prefix(5).reduce(0, +) / 5, last = bf16.suffix(5).reduce(0, +) / 5
         #expect(last < first * 0.7, "bf16 loss \(first) → \(last)")
@@ -138,7 +127,7 @@ import Training
         config.training.maxTokens = 1200
         config.training.precision = .bf16
         let corpus = toyCorpus(count: 300, seed: 2)
-        let one = try losses(config, corpus: corpus, threads: 1), two = try losses(config, corpus: corpus, threads: 2)
+        let one = try trainingLosses(config, corpus: corpus, threads: 1), two = try trainingLosses(config, corpus: corpus, threads: 2)
         #expect(one.count == 3 && one.map(\.bitPattern) == two.map(\.bitPattern), "\(one) vs \(two)")
     }
 }
