@@ -118,9 +118,6 @@ public final class LeafGradients {
         }
     }
 
-    /// The gradient collected for `leaf`, if any.
-    public subscript(leaf: Tensor) -> Tensor? { gradients[ObjectIdentifier(leaf)]?.gradient }
-
     /// Adds every collected gradient to its leaf's `grad`.
     public func addToLeaves() {
         for (leaf, g) in gradients.values {
