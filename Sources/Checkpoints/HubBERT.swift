@@ -43,6 +43,7 @@ enum HubBERT {
         c.eosId = c.padId ?? 0
         c.dropout = hub.probability("hidden_dropout_prob")
         c.attentionDropout = hub.probability("attention_probs_dropout_prob")
+        c.activationDropout = 0  // its MLP has no dropout between the two projections
         c.labelSmoothing = 0
         try hub.check(c, architecture)
 

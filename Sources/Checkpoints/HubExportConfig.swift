@@ -76,7 +76,7 @@ struct HubExportPlan {
             int("max_position_embeddings", c.maxLen)
             bool("scale_embedding", c.scaleEmbedding)
             bool("tie_word_embeddings", c.tieOutput)
-            float("dropout", c.dropout); float("attention_dropout", attentionDropout); float("activation_dropout", 0)
+            float("dropout", c.dropout); float("attention_dropout", attentionDropout); float("activation_dropout", c.activationDropout ?? c.dropout)
             int("pad_token_id", pad); int("eos_token_id", c.eosId); int("bos_token_id", c.bosId)
             int("decoder_start_token_id", c.startId)
             // MarianConfig's default (0) would force token 0 at the length cap; ours forces nothing.

@@ -39,6 +39,7 @@ enum HubGPT2 {
         c.bosId = try hub.optionalInt("bos_token_id") ?? eos
         c.dropout = hub.probability("resid_pdrop")
         c.attentionDropout = hub.probability("attn_pdrop")
+        c.activationDropout = 0  // its MLP has no dropout between the two projections
         c.labelSmoothing = 0
         try hub.check(c, architecture)
 

@@ -49,6 +49,7 @@ enum HubMarian {
         c.suppressedIds = Array(Set(generation.suppressedIds + [pad])).sorted()
         c.dropout = hub.probability("dropout")
         c.attentionDropout = hub.probability("attention_dropout")
+        c.activationDropout = hub.probability("activation_dropout")
         c.labelSmoothing = 0
         try hub.check(c, architecture)
 

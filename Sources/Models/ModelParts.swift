@@ -95,7 +95,8 @@ struct ModelParts {
 
     func feedForward(layers: Int, generator: inout RandomGenerator) -> PositionwiseFeedForward {
         PositionwiseFeedForward(dModel: config.dModel, hidden: config.ff, activation: config.activation, bias: config.bias,
-                                dropout: dropout(), initialization: initialization(layers: layers), generator: &generator)
+                                dropout: Dropout(config.activationDropout ?? config.dropout, source: source),
+                                initialization: initialization(layers: layers), generator: &generator)
     }
 
     func selfAttention(layers: Int, generator: inout RandomGenerator) -> SelfAttention {

@@ -52,6 +52,10 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
     public var maxLen = 512
     public var dropout: Float = 0.1
     public var attentionDropout: Float?
+    /// Dropout on the feed-forward network's hidden activations (PyTorch's nn.Transformer and the
+    /// Annotated Transformer use `dropout`; fairseq's and transformers' `activation_dropout`
+    /// defaults to 0). nil: `dropout`.
+    public var activationDropout: Float?
     /// Biases in the attention projections and the feed-forward network.
     public var bias = true
     /// Token embeddings × √d_model (the paper, §3.4); GPT-2, BERT and Llama do not scale.
@@ -94,7 +98,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         case srcVocab = "src_vocab", tgtVocab = "tgt_vocab", activation, norm
         case layerNormEps = "layer_norm_eps", scaleAttention = "scale_attention", residual, normFirst = "norm_first", finalNorm = "final_norm"
         case positional, sinusoidalLayout = "sinusoidal_layout", ropeBase = "rope_base", maxLen = "max_len"
-        case dropout, attentionDropout = "attention_dropout", bias, scaleEmbedding = "scale_embedding"
+        case dropout, attentionDropout = "attention_dropout", activationDropout = "activation_dropout", bias, scaleEmbedding = "scale_embedding"
         case embeddingNorm = "embedding_norm", typeVocab = "type_vocab"
         case shareEmbeddings = "share_embeddings", tieOutput = "tie_output", outputHead = "output_head"
         case outputTransform = "output_transform", outputBias = "output_bias"
@@ -134,6 +138,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         maxLen = try value(.maxLen, d.maxLen)
         dropout = try value(.dropout, d.dropout)
         attentionDropout = try c.decodeIfPresent(Float.self, forKey: .attentionDropout)
+        activationDropout = try c.decodeIfPresent(Float.self, forKey: .activationDropout)
         bias = try value(.bias, d.bias)
         scaleEmbedding = try value(.scaleEmbedding, d.scaleEmbedding)
         embeddingNorm = try value(.embeddingNorm, d.embeddingNorm)
@@ -175,6 +180,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try c.encode(sinusoidalLayout, forKey: .sinusoidalLayout); try c.encode(ropeBase, forKey: .ropeBase)
         try c.encode(maxLen, forKey: .maxLen); try c.encode(dropout, forKey: .dropout)
         try c.encode(attentionDropout, forKey: .attentionDropout); try c.encode(bias, forKey: .bias)
+        if let activationDropout { try c.encode(activationDropout, forKey: .activationDropout) }
         try c.encode(scaleEmbedding, forKey: .scaleEmbedding); try c.encode(embeddingNorm, forKey: .embeddingNorm)
         try c.encode(typeVocab, forKey: .typeVocab); try c.encode(shareEmbeddings, forKey: .shareEmbeddings)
         try c.encode(tieOutput, forKey: .tieOutput); try c.encode(outputHead, forKey: .outputHead)
@@ -234,6 +240,7 @@ public struct TransformerConfig: Codable, Equatable, Sendable {
         try require(maxLen > 0, "max_len must be positive")
         try require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1) (got \(dropout))")
         try require((attentionDropout ?? 0) >= 0 && (attentionDropout ?? 0) < 1, "attention_dropout must be in [0, 1)")
+        try require((activationDropout ?? 0) >= 0 && (activationDropout ?? 0) < 1, "activation_dropout must be in [0, 1)")
         try require(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing must be in [0, 1)")
         try require(!lengthHead || family == .encoderDecoder, "length_head needs an encoder-decoder (it reads the encoder output)")
         try require(lengthLossWeight >= 0 && lengthLossWeight.isFinite, "length_loss_weight must not be negative")

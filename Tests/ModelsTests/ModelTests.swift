@@ -41,6 +41,22 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(again, c)
     }
 
+    func testActivationDropoutIsItsOwnSettingAndDefaultsToDropout() throws {
+        var c = tinyConfig(.encoderDecoder)
+        c.dropout = 0.3
+        let plain = try EncoderDecoderModel(config: c, seed: 1)
+        XCTAssertEqual(plain.encoder.layers[0].feedForward.dropout.probability, 0.3)
+        XCTAssertFalse(String(decoding: try c.jsonData(), as: UTF8.self).contains("activation_dropout"),
+                       "left unset, it is not written (other configs keep their bytes)")
+        c.activationDropout = 0.05
+        let own = try EncoderDecoderModel(config: c, seed: 1)
+        XCTAssertEqual(own.encoder.layers[0].feedForward.dropout.probability, 0.05)
+        XCTAssertEqual(own.encoder.layers[0].feedForwardAddNorm.dropout.probability, 0.3, "the residual dropout stays")
+        XCTAssertEqual(try JSONDecoder().decode(TransformerConfig.self, from: try c.jsonData()).activationDropout, 0.05)
+        c.activationDropout = 1
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("activation_dropout"), "\($0)") }
+    }
+
     func testValidationNamesTheKey() throws {
         var c = tinyConfig(.encoderDecoder)
         c.heads = 3

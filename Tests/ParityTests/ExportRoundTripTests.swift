@@ -141,6 +141,17 @@ final class ExportRoundTripTests: XCTestCase {
         }
     }
 
+    /// Marian's activation_dropout is ours (which defaults to dropout, as nn.Transformer's), both ways.
+    func testActivationDropoutGoesToMarianAndBack() throws {
+        for (own, expected) in [(Float?.some(0.05), Float(0.05)), (nil, 0.2)] {
+            let c = config(.encoderDecoder) { $0.dropout = 0.2; $0.activationDropout = own; $0.padId = 0 }
+            let dir = temporaryDirectory()
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try HubExport.write(try EncoderDecoderModel(config: c, seed: 3), config: c, to: dir.path)
+            XCTAssertEqual(try ModelDirectory.describe(dir).config.activationDropout, expected)
+        }
+    }
+
     func config(_ family: ModelFamily, _ change: (inout TransformerConfig) -> Void) -> TransformerConfig {
         var c = TransformerConfig()
         c.family = family
