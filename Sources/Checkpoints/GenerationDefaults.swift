@@ -1,7 +1,9 @@
 // The decoding settings a model directory ships with: transformers' generation_config.json (or,
 // in older exports, the same keys in config.json), and for our own directories the special ids of
-// config.json. Plain values for the commands to use; a nil field was not set, and transformers'
-// own defaults then apply (1 beam, length_penalty 1, early_stopping false, max_length 20).
+// config.json, with the search settings of a generation_config.json of their own. Plain values for
+// the commands to use; a nil field was not set, and transformers' own defaults then apply (1 beam,
+// length_penalty 1, early_stopping false, max_length 20).
+import Foundation
 import Models
 
 public struct GenerationDefaults: Equatable, Sendable {
@@ -14,7 +16,7 @@ public struct GenerationDefaults: Equatable, Sendable {
     public var maxNewTokens: Int?
     public var minLength: Int?
     /// transformers' definition: a hypothesis scores log P / |Y|^length_penalty (ours, GNMT's
-    /// ((5 + |Y|)/6)^α, applies to our own directories, which set none).
+    /// ((5 + |Y|)/6)^α, applies to our own directories that set none).
     public var lengthPenalty: Float?
     public var earlyStopping: EarlyStopping?
     /// Token sequences never generated; single tokens are also in the model's `suppressed_ids`.
@@ -42,6 +44,20 @@ public struct GenerationDefaults: Equatable, Sendable {
         eosTokenIds = [config.eosId]
         padTokenId = config.padId
         decoderStartTokenId = config.family == .encoderDecoder ? config.startId : nil
+    }
+
+    /// Our directory's defaults: `config`'s special ids, and the search settings (num_beams,
+    /// length_penalty, early_stopping — transformers' keys and meanings) of a generation_config.json
+    /// beside it, which a model ships with once they are tuned on validation data. Its other keys
+    /// do not apply to our directories.
+    public init(config: TransformerConfig, directory: URL) throws {
+        self.init(config: config)
+        let path = directory.appendingPathComponent("generation_config.json").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let file = try GenerationDefaults(hub: HubConfig(path: path))
+        numBeams = file.numBeams
+        lengthPenalty = file.lengthPenalty
+        earlyStopping = file.earlyStopping
     }
 
     /// Reads the generation keys of `file`.

@@ -11,13 +11,14 @@ import JSONText
 import Models
 
 public enum HubExport {
-    /// Writes config.json, generation_config.json (Marian, GPT-2, Llama) and model.safetensors
-    /// into `directory`, each file atomically; returns the architecture written.
+    /// Writes config.json, generation_config.json (Marian, GPT-2, Llama; a Marian model's with
+    /// `search`'s beam settings) and model.safetensors into `directory`, each file atomically;
+    /// returns the architecture written.
     @discardableResult
     public static func write(_ module: Module, config: TransformerConfig, to directory: String,
-                             format: SafetensorsTensor.FloatFormat = .f32) throws -> HubArchitecture {
+                             format: SafetensorsTensor.FloatFormat = .f32, search: GenerationDefaults? = nil) throws -> HubArchitecture {
         let dtype = format == .f16 ? "float16" : format == .bf16 ? "bfloat16" : "float32"
-        let plan = try HubExportPlan(config, dtype: dtype)
+        let plan = try HubExportPlan(config, dtype: dtype, search: search)
         let configBytes = pretty(plan.config)
         let generationBytes = plan.generation.map(pretty)
         // The loader's map for what was just written, and the config it reads back.

@@ -23,7 +23,9 @@ struct HubExportPlan {
     /// Interleaved sinusoids moved to Marian's halves by permuting d_model.
     let permute: Bool
 
-    init(_ c: TransformerConfig, dtype: String) throws {
+    /// `search`: the beam settings the model ships with (num_beams, length_penalty, early_stopping
+    /// of its own generation_config.json), carried into the Marian export's.
+    init(_ c: TransformerConfig, dtype: String, search: GenerationDefaults? = nil) throws {
         try c.validate()
         let unsupported = Unsupported(config: c)
         try unsupported.require(c.attention != .mla, "attention", "mla (multi-head latent attention)",
@@ -87,8 +89,13 @@ struct HubExportPlan {
             let banned = ([pad] + c.suppressedIds.filter { $0 != pad }).map { JSONValue.array([.integer($0)]) }
             generation.append(("bad_words_ids", .array(banned)))
             generation.append(("max_length", .integer(c.maxLen)))
-            // Our translator's default beam (the paper's); transformers' length penalty keeps its default.
-            generation.append(("num_beams", .integer(4)))
+            // The model's tuned search, else our translator's default beam (the paper's) with
+            // transformers' default length penalty.
+            generation.append(("num_beams", .integer(search?.numBeams ?? 4)))
+            if let alpha = search?.lengthPenalty { generation.append(("length_penalty", .number("\(alpha)"))) }
+            if let stop = search?.earlyStopping {
+                generation.append(("early_stopping", stop == .never ? .string("never") : .bool(stop == .yes)))
+            }
         case .gpt2LMHead, .gpt2:
             let hint = " (a decoder-only model exports as Llama when positional is rope)"
             try need(c.norm == .layerNorm, "norm", c.norm.rawValue, "GPT-2 uses LayerNorm" + hint)

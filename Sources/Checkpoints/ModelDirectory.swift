@@ -66,7 +66,7 @@ public enum ModelDirectory {
         try packStored(packed, from: file, into: model.module, precision: precision)
         model.module.train(false)
         return LoadedModel(config: config, model: model, layout: layout, directory: directory, architecture: nil,
-                           generation: GenerationDefaults(config: config))
+                           generation: try GenerationDefaults(config: config, directory: directory))
     }
 
     /// The config (a hub config translated into ours), architecture and generation defaults of a
@@ -78,7 +78,7 @@ public enum ModelDirectory {
             return ModelDescription(config: layout.config, architecture: layout.architecture, generation: generation)
         }
         let config = try TransformerConfig.load(from: directory.appendingPathComponent("config.json"))
-        return ModelDescription(config: config, architecture: nil, generation: GenerationDefaults(config: config))
+        return ModelDescription(config: config, architecture: nil, generation: try GenerationDefaults(config: config, directory: directory))
     }
 
     /// The tensor name map of a Hugging Face directory (for writing a model back in its layout).

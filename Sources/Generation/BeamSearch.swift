@@ -15,9 +15,9 @@ import Models
 
 /// How a hypothesis's log-probability is divided by its length |Y| (tokens, <eos> included).
 public enum LengthNormalization: String, Sendable, CaseIterable {
-    /// ((5 + |Y|)/6)^α, GNMT's (Wu et al., 2016): this package's and Marian's own.
+    /// ((5 + |Y|)/6)^α, GNMT's (Wu et al., 2016): this package's default.
     case gnmt
-    /// |Y|^α: transformers' `length_penalty`.
+    /// |Y|^α: transformers' `length_penalty`, fairseq's `--lenpen`, Marian's `--normalize`.
     case power
 }
 

@@ -179,14 +179,22 @@ public final class ModelBundle {
     // MARK: Decoding defaults
 
     /// Translation settings before any flag: ours (beam 4, GNMT α 0.6, |source| + 50) for our own
-    /// directories; generation_config.json's as transformers applies them for a Hugging Face one
-    /// (num_beams, default 1; length_penalty as |Y|^α, default 1; early_stopping; max_new_tokens or
-    /// max_length, which counts the decoder start, default 20; min_length; renormalize_logits;
-    /// forced_eos_token_id).
+    /// directories, with the num_beams, length_penalty (|Y|^α) and early_stopping of their
+    /// generation_config.json when they ship one; generation_config.json's as transformers applies
+    /// them for a Hugging Face one (num_beams, default 1; length_penalty as |Y|^α, default 1;
+    /// early_stopping; max_new_tokens or max_length, which counts the decoder start, default 20;
+    /// min_length; renormalize_logits; forced_eos_token_id).
     public var translationDefaults: TranslationOptions {
         var o = TranslationOptions()
-        guard layout == .hub else { return o }
         let g = generation
+        guard layout == .hub else {
+            if let n = g.numBeams { o.beamSize = n }
+            if let alpha = g.lengthPenalty { (o.lengthPenalty, o.lengthNormalization) = (alpha, .power) }
+            if g.lengthPenalty != nil || g.earlyStopping != nil {
+                o.beamStopping = g.earlyStopping == .yes ? .beamsFinished : .noBetterHypothesis
+            }
+            return o
+        }
         o.beamSize = g.numBeams ?? 1
         o.lengthPenalty = g.lengthPenalty ?? 1
         o.lengthNormalization = .power

@@ -56,12 +56,17 @@ public enum ModelExport {
             throw TrainingError("cannot create \(staging.path): \(error.localizedDescription)")
         }
         var architecture: HubArchitecture?
+        // The decoding settings a model directory ships with go along (a run directory has none).
+        let generationFile = tokenizerDirectory?.appendingPathComponent("generation_config.json")
+        let shipped = generationFile.map { fm.fileExists(atPath: $0.path) } == true ? generationFile : nil
         switch format {
         case .native, .pytorch:
             try ModelDirectory.save(module, config: config, to: staging, format: dtype, layout: format == .native ? .native : .pytorch)
             try copyTokenizerFiles(from: tokenizerDirectory, to: staging)
+            if let shipped { try AtomicFile.write(Data(contentsOf: shipped), to: staging.appendingPathComponent(shipped.lastPathComponent).path) }
         case .hf:
-            architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype.floatFormat ?? .f32)
+            let search = try shipped.map { try GenerationDefaults(config: config, directory: $0.deletingLastPathComponent()) }
+            architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype.floatFormat ?? .f32, search: search)
             if let tokenizerDirectory, FileManager.default.fileExists(atPath: tokenizerDirectory.appendingPathComponent("tokenizer.json").path) {
                 for (name, bytes) in try hubTokenizerFiles(tokenizerDirectory.appendingPathComponent("tokenizer.json"), config: config) {
                     try AtomicFile.write(Data(bytes), to: staging.appendingPathComponent(name).path)

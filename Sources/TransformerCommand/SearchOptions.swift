@@ -30,6 +30,19 @@ struct SearchOptions: ParsableArguments {
         """)
     var lengthPenalty: Float?
 
+    @Option(help: """
+        How --length-penalty divides a hypothesis's log P: gnmt (((5 + |Y|)/6)^α, GNMT's) or power \
+        (|Y|^α, transformers', fairseq's and Marian's) (default: the model's; gnmt unless its generation_config.json sets length_penalty).
+        """)
+    var lengthNormalization: LengthNormalization?
+
+    @Option(help: """
+        When a sentence's beam search ends: finished (once it has beam-size finished hypotheses; transformers' \
+        early_stopping true) or no-better (once no live hypothesis can beat them; early_stopping false) \
+        (default: the model's; finished unless its generation_config.json says otherwise).
+        """)
+    var beamStopping: BeamStoppingOption?
+
     @Option(help: "Sentences decoded together.")
     var batchSize = 32
 
@@ -72,6 +85,8 @@ struct SearchOptions: ParsableArguments {
         var o = defaults
         if let beam { o.beamSize = beam }
         if let lengthPenalty { o.lengthPenalty = lengthPenalty }
+        if let lengthNormalization { o.lengthNormalization = lengthNormalization }
+        if let beamStopping { o.beamStopping = beamStopping.stopping }
         if let maxLengthA { o.maxLengthA = maxLengthA }
         if let maxLengthB { o.maxLengthB = maxLengthB }
         // A model's default beam may exceed the search's cap: keep it within what --beam allows.
@@ -93,4 +108,14 @@ struct SearchOptions: ParsableArguments {
 struct DecodingCommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension LengthNormalization: ExpressibleByArgument {}
+
+/// --beam-stopping's values.
+enum BeamStoppingOption: String, ExpressibleByArgument, CaseIterable {
+    case finished
+    case noBetter = "no-better"
+
+    var stopping: BeamStopping { self == .finished ? .beamsFinished : .noBetterHypothesis }
 }

@@ -41,4 +41,35 @@ final class ModelDirectoryTranslationTests: XCTestCase {
             XCTAssertFalse(out[0].content(eos: Int32(c.eosId)).contains(Int32(c.eosId)))
         }
     }
+
+    func testSearchDefaultsComeFromTheDirectorysGenerationConfig() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("generation-defaults-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = TestModels.config(.encoderDecoder)
+        try ModelDirectory.save(try EncoderDecoderModel(config: c, seed: 2), config: c, to: dir, tokenizer: nil)
+        let ours = try ModelBundle(directory: dir.path, tokenizer: false).translationDefaults
+        XCTAssertEqual([ours.beamSize], [4])
+        XCTAssertEqual(ours.lengthPenalty, 0.6)
+        XCTAssertEqual(ours.lengthNormalization, .gnmt)
+        XCTAssertEqual(ours.beamStopping, .beamsFinished)
+
+        let file = dir.appendingPathComponent("generation_config.json")
+        try Data(#"{"num_beams": 5, "length_penalty": 1.2, "max_length": 7}"#.utf8).write(to: file)
+        let tuned = try ModelBundle(directory: dir.path, tokenizer: false).translationDefaults
+        XCTAssertEqual(tuned.beamSize, 5)
+        XCTAssertEqual(tuned.lengthPenalty, 1.2)
+        XCTAssertEqual(tuned.lengthNormalization, .power, "transformers' meaning of length_penalty")
+        XCTAssertEqual(tuned.beamStopping, .noBetterHypothesis, "transformers' early_stopping false")
+        XCTAssertEqual(tuned.maxLengthB, ours.maxLengthB, "only the search settings apply to our directories")
+
+        try Data(#"{"early_stopping": true}"#.utf8).write(to: file)
+        let early = try ModelBundle(directory: dir.path, tokenizer: false).translationDefaults
+        XCTAssertEqual(early.beamStopping, .beamsFinished)
+        XCTAssertEqual(early.lengthNormalization, .gnmt)
+
+        try Data(#"{"num_beams": 0}"#.utf8).write(to: file)
+        XCTAssertThrowsError(try ModelBundle(directory: dir.path, tokenizer: false)) {
+            XCTAssertTrue("\($0)".contains("num_beams") && "\($0)".contains("generation_config.json"), "\($0)")
+        }
+    }
 }

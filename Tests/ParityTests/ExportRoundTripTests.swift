@@ -152,6 +152,29 @@ final class ExportRoundTripTests: XCTestCase {
         }
     }
 
+    /// A model's tuned beam settings (its generation_config.json) go with it into both layouts.
+    func testSearchSettingsTravelWithTheModel() throws {
+        let source = temporaryDirectory()
+        try FileManager.default.copyItem(at: ExportRoundTripTests.fixtures.appendingPathComponent("marian_shared_tied"), to: source)
+        try Data(#"{"num_beams": 5, "length_penalty": 1.1, "early_stopping": false}"#.utf8)
+            .write(to: source.appendingPathComponent("generation_config.json"))
+        let native = temporaryDirectory(), hub = temporaryDirectory()
+        try ModelExport.export(modelDirectory: source, to: native, format: .native, dtype: .f16)
+        try ModelExport.export(modelDirectory: source, to: hub, format: .hf)
+        for dir in [native, hub] {
+            let g = try ModelDirectory.describe(dir).generation
+            XCTAssertEqual(g.numBeams, 5, dir.path)
+            XCTAssertEqual(g.lengthPenalty, 1.1, dir.path)
+            XCTAssertEqual(g.earlyStopping, .no, dir.path)
+        }
+        // Without one, a Marian export keeps our default beam and transformers' default penalty.
+        let plain = temporaryDirectory()
+        try ModelExport.export(modelDirectory: ExportRoundTripTests.fixtures.appendingPathComponent("marian_shared_tied"), to: plain, format: .hf)
+        let g = try ModelDirectory.describe(plain).generation
+        XCTAssertEqual(g.numBeams, 4)
+        XCTAssertNil(g.lengthPenalty)
+    }
+
     func config(_ family: ModelFamily, _ change: (inout TransformerConfig) -> Void) -> TransformerConfig {
         var c = TransformerConfig()
         c.family = family
