@@ -186,19 +186,14 @@ public final class ModelBundle {
     /// min_length; renormalize_logits; forced_eos_token_id).
     public var translationDefaults: TranslationOptions {
         var o = TranslationOptions()
-        let g = generation
-        guard layout == .hub else {
-            if let n = g.numBeams { o.beamSize = n }
-            if let alpha = g.lengthPenalty { (o.lengthPenalty, o.lengthNormalization) = (alpha, .power) }
-            if g.lengthPenalty != nil || g.earlyStopping != nil {
-                o.beamStopping = g.earlyStopping == .yes ? .beamsFinished : .noBetterHypothesis
-            }
-            return o
+        let g = generation, hub = layout == .hub
+        // transformers' meanings of the search keys; a key our directory leaves out keeps ours.
+        if let n = g.numBeams ?? (hub ? 1 : nil) { o.beamSize = n }
+        if let alpha = g.lengthPenalty ?? (hub ? 1 : nil) { (o.lengthPenalty, o.lengthNormalization) = (alpha, .power) }
+        if hub || g.lengthPenalty != nil || g.earlyStopping != nil {
+            o.beamStopping = g.earlyStopping == .yes ? .beamsFinished : .noBetterHypothesis
         }
-        o.beamSize = g.numBeams ?? 1
-        o.lengthPenalty = g.lengthPenalty ?? 1
-        o.lengthNormalization = .power
-        o.beamStopping = g.earlyStopping == .yes ? .beamsFinished : .noBetterHypothesis
+        guard hub else { return o }
         o.renormalize = g.renormalizeLogits ?? false
         o.maxLengthA = 0
         o.maxLengthB = g.maxNewTokens ?? max(0, (g.maxLength ?? 20) - 1)

@@ -57,15 +57,16 @@ public enum ModelExport {
         }
         var architecture: HubArchitecture?
         // The decoding settings a model directory ships with go along (a run directory has none).
-        let generationFile = tokenizerDirectory?.appendingPathComponent("generation_config.json")
-        let shipped = generationFile.map { fm.fileExists(atPath: $0.path) } == true ? generationFile : nil
+        let generationName = "generation_config.json"
         switch format {
         case .native, .pytorch:
             try ModelDirectory.save(module, config: config, to: staging, format: dtype, layout: format == .native ? .native : .pytorch)
             try copyTokenizerFiles(from: tokenizerDirectory, to: staging)
-            if let shipped { try AtomicFile.write(Data(contentsOf: shipped), to: staging.appendingPathComponent(shipped.lastPathComponent).path) }
+            if let shipped = tokenizerDirectory?.appendingPathComponent(generationName), fm.fileExists(atPath: shipped.path) {
+                try AtomicFile.write(Data(contentsOf: shipped), to: staging.appendingPathComponent(generationName).path)
+            }
         case .hf:
-            let search = try shipped.map { try GenerationDefaults(config: config, directory: $0.deletingLastPathComponent()) }
+            let search = try tokenizerDirectory.map { try GenerationDefaults(config: config, directory: $0) }
             architecture = try HubExport.write(module, config: config, to: staging.path, format: dtype.floatFormat ?? .f32, search: search)
             if let tokenizerDirectory, FileManager.default.fileExists(atPath: tokenizerDirectory.appendingPathComponent("tokenizer.json").path) {
                 for (name, bytes) in try hubTokenizerFiles(tokenizerDirectory.appendingPathComponent("tokenizer.json"), config: config) {
