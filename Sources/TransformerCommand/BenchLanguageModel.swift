@@ -1,7 +1,8 @@
 // `transformer bench lm`: language-model training steps as `transformer train` takes them on
 // nanoGPT's shapes (character-level vocabulary of 65 + 4 specials, windows at random offsets of
 // a seeded synthetic stream; forward, backward, clipping at 1, AdamW with weight decay 0.1);
-// prints {"preset","threads","chars_per_s","step_ms","peak_rss_mb"}: the median step after warm-up.
+// prints {"preset","precision","threads","chars_per_s","step_ms","peak_rss_mb"}: the median step after
+// warm-up. `--precision bf16` runs the matrix products in mixed precision (training.precision).
 //   cpu:     nanoGPT README's CPU run: 4 layers, d 128, 4 heads, block 64, batch 12, no dropout
 //   default: nanoGPT's train_shakespeare_char: 6 layers, d 384, 6 heads, block 256, batch 64, dropout 0.2
 // Both: Pre-LN, learned positions, GELU, no biases, tied output, GPT-2 initialization; each batch
@@ -26,10 +27,14 @@ struct BenchLanguageModel: ParsableCommand {
     @Option(help: "Measured steps (after five warm-up steps); the median is reported.")
     var steps = 50
 
+    @Option(help: "Matrix products: f32, or bf16 (bfloat16 operands, float32 sums).")
+    var precision = "f32"
+
     func validate() throws {
         guard ["cpu", "default"].contains(preset) else { throw ValidationError("--preset must be cpu or default") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard (1...64).contains(shards) else { throw ValidationError("--shards must be in 1...64") }
+        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -69,6 +74,7 @@ struct BenchLanguageModel: ParsableCommand {
         if let threads { ThreadPool.shared.threadCount = threads }
         var config = BenchLanguageModel.config(preset)
         config.training.shards = shards
+        config.training.precision = MatmulPrecision(rawValue: precision) ?? .f32
         var g = RandomGenerator(seed: 1234)
         let stream = (0..<200_000).map { _ in Int32(4 + g.nextInt(below: 65)) }
         let block = config.data.blockSize
@@ -81,7 +87,7 @@ struct BenchLanguageModel: ParsableCommand {
             if step >= 5 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let ms = times.sorted()[times.count / 2]
-        print("{\"preset\":\"\(preset)\",\"threads\":\(ThreadPool.shared.threadCount),\"shards\":\(shards),"
+        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision)\",\"threads\":\(ThreadPool.shared.threadCount),\"shards\":\(shards),"
               + "\"chars_per_s\":\(Int((Double(config.training.maxTokens) / (ms / 1000)).rounded())),"
               + String(format: "\"step_ms\":%.2f,\"peak_rss_mb\":%.0f}", ms, BenchTrain.peakRSSMegabytes()))
     }
