@@ -19,6 +19,16 @@ checkout is not changed). With --full, the run evaluates every 1000
 iterations on 200 batches, as nanoGPT's config does, and the last validation loss is reported.
 Prints one JSON line.
 """
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+from mkl_shim import intel_cpu_shim
+
 # Runs train.py as `python train.py ARGS` would, with its CPU context made bf16 autocast.
 AUTOCAST_RUNNER = """
 import sys, torch
@@ -29,15 +39,6 @@ if line not in source:
 source = source.replace(line, "ctx = torch.amp.autocast(device_type='cpu', dtype=torch.bfloat16) if device_type == 'cpu' else")
 exec(compile(source, "train.py", "exec"), {"__name__": "__main__", "__file__": "train.py"})
 """
-import argparse
-import json
-import os
-import re
-import statistics
-import subprocess
-import sys
-
-from mkl_shim import intel_cpu_shim
 
 PRESETS = {  # layers, heads, d, block, batch, dropout
     "cpu": (4, 4, 128, 64, 12, 0.0),

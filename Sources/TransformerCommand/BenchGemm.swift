@@ -34,7 +34,7 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Timed samples per shape; the median is reported.")
     var repeats: Int = 7
     @Option(help: "Products: f32, or bf16 (bfloat16 operands, float32 sums).")
-    var precision = "f32"
+    var precision: MatmulPrecision = .f32
     @Option(help: "With --precision bf16: kernel level, 3 = vdpbf16ps, 2 = AVX-512, 1 = AVX2, 0 = C (default: the best).")
     var bf16Level: Int?
 
@@ -57,14 +57,12 @@ struct BenchGemm: ParsableCommand {
         }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256.") }
         if repeats < 1 || repeats > 1000 { throw ValidationError("--repeats must be in 1...1000.") }
-        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16.") }
         if let bf16Level, !(0...3).contains(bf16Level) { throw ValidationError("--bf16-level must be in 0...3.") }
     }
 
     func run() throws {
         if let threads { ThreadPool.shared.threadCount = threads }
         if let bf16Level { Gemm.bf16Level = bf16Level }
-        let precision = MatmulPrecision(rawValue: self.precision) ?? .f32
         let shapes = m.flatMap { m in n.flatMap { n in k.map { k in [(m, n, k)] } } } ?? Self.defaultShapes
         for (m, n, k) in shapes {
             let gflops = Self.measure(m: m, n: n, k: k, transA: transA, transB: transB, repeats: repeats, precision: precision)

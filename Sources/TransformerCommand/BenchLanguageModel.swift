@@ -28,13 +28,12 @@ struct BenchLanguageModel: ParsableCommand {
     var steps = 50
 
     @Option(help: "Matrix products: f32, or bf16 (bfloat16 operands, float32 sums).")
-    var precision = "f32"
+    var precision: MatmulPrecision = .f32
 
     func validate() throws {
         guard ["cpu", "default"].contains(preset) else { throw ValidationError("--preset must be cpu or default") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard (1...64).contains(shards) else { throw ValidationError("--shards must be in 1...64") }
-        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -74,7 +73,7 @@ struct BenchLanguageModel: ParsableCommand {
         if let threads { ThreadPool.shared.threadCount = threads }
         var config = BenchLanguageModel.config(preset)
         config.training.shards = shards
-        config.training.precision = MatmulPrecision(rawValue: precision) ?? .f32
+        config.training.precision = precision
         var g = RandomGenerator(seed: 1234)
         let stream = (0..<200_000).map { _ in Int32(4 + g.nextInt(below: 65)) }
         let block = config.data.blockSize
@@ -87,7 +86,7 @@ struct BenchLanguageModel: ParsableCommand {
             if step >= 5 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let ms = times.sorted()[times.count / 2]
-        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision)\",\"threads\":\(ThreadPool.shared.threadCount),\"shards\":\(shards),"
+        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision.rawValue)\",\"threads\":\(ThreadPool.shared.threadCount),\"shards\":\(shards),"
               + "\"chars_per_s\":\(Int((Double(config.training.maxTokens) / (ms / 1000)).rounded())),"
               + String(format: "\"step_ms\":%.2f,\"peak_rss_mb\":%.0f}", ms, BenchTrain.peakRSSMegabytes()))
     }

@@ -22,14 +22,13 @@ struct BenchTrain: ParsableCommand {
     var steps = 5
 
     @Option(help: "Matrix products: f32, or bf16 (bfloat16 operands, float32 sums).")
-    var precision = "f32"
+    var precision: MatmulPrecision = .f32
 
     static let length = 32
 
     func validate() throws {
         guard ["tiny", "small", "base"].contains(preset) else { throw ValidationError("--preset must be tiny, small or base") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        guard MatmulPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -77,7 +76,7 @@ struct BenchTrain: ParsableCommand {
         var times: [Double] = []
         for step in 0...steps {
             let start = DispatchTime.now().uptimeNanoseconds
-            MatmulPrecision.with(MatmulPrecision(rawValue: precision) ?? .f32) {
+            MatmulPrecision.with(precision) {
                 let out = model.targetLogits(source: source, targetIn: batch.targetIn, targets: batch.targetOut)
                 let loss = model.loss(logits: out.logits, targets: out.targets)
                 loss.backward()
@@ -87,7 +86,7 @@ struct BenchTrain: ParsableCommand {
             if step > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let ms = times.sorted()[times.count / 2]
-        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision)\",\"threads\":\(ThreadPool.shared.threadCount),"
+        print("{\"preset\":\"\(preset)\",\"precision\":\"\(precision.rawValue)\",\"threads\":\(ThreadPool.shared.threadCount),"
               + "\"tokens_per_s\":\(Int((Double(batch.targetTokens) / (ms / 1000)).rounded())),"
               + String(format: "\"step_ms\":%.1f,\"peak_rss_mb\":%.0f}", ms, BenchTrain.peakRSSMegabytes()))
     }

@@ -1,5 +1,6 @@
-// `--precision f32|bf16|int8`: the number format a command's model computes in at inference; `--dtype`: the
-// number format `export` stores weights in.
+// `--precision f32|bf16|int8`: the number format a command's model computes in at inference, or
+// `--precision f32|bf16` the matrix products of a benchmarked training step; `--dtype`: the number
+// format `export` stores weights in.
 import ArgumentParser
 import Checkpoints
 import TensorEngine
@@ -11,3 +12,5 @@ extension InferencePrecision: ExpressibleByArgument {
 }
 
 extension WeightFormat: ExpressibleByArgument {}
+
+extension MatmulPrecision: ExpressibleByArgument {}
